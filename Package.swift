@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// NB: ContribuezCore and ContribuezAnalysis import Foundation at most (DESIGN.md §3);
+// the compiler keeps that boundary because they depend on no package.
+let package = Package(
+    name: "contribuez",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "contribuez", targets: ["contribuez"]),
+        .library(name: "ContribuezCore", targets: ["ContribuezCore"]),
+        .library(name: "ContribuezAnalysis", targets: ["ContribuezAnalysis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "ContribuezCore"),
+        .target(name: "ContribuezAnalysis"),
+        // Turns other platforms' open data (République numérique, Polis) and the demo into import bundles.
+        .target(name: "ContribuezImport", dependencies: ["ContribuezCore", "ContribuezAnalysis"]),
+        .target(
+            name: "ContribuezStore",
+            dependencies: [
+                "ContribuezCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "ContribuezWeb",
+            dependencies: [
+                "ContribuezCore",
+                "ContribuezAnalysis",
+                "ContribuezStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "contribuez",
+            dependencies: [
+                "ContribuezCore",
+                "ContribuezAnalysis",
+                "ContribuezStore",
+                "ContribuezWeb",
+                "ContribuezImport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore"]),
+        .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis"]),
+        .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore"]),
+        .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore"]),
+        .testTarget(
+            name: "ContribuezWebTests",
+            dependencies: [
+                "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,342 @@
+import ContribuezCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an acknowledged
+/// write survives a crash (invariant 2). GRDB gives one writer and concurrent readers.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try migrate()
+    }
+
+    /// Applies the numbered migrations not yet applied; returns their ids.
+    @discardableResult
+    public func migrate() throws -> [String] {
+        var migrator = DatabaseMigrator()
+        var applied: [String] = []
+        for migration in Migrations.all {
+            migrator.registerMigration(migration.id) { db in
+                for sql in migration.statements {
+                    try db.execute(sql: sql.replacingOccurrences(of: "AUTOINCREMENT_PK", with: "INTEGER PRIMARY KEY AUTOINCREMENT"))
+                }
+                if migration.id == "0001-participation-core" {
+                    for sql in Migrations.sqliteTriggers { try db.execute(sql: sql) }
+                }
+            }
+        }
+        let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        try migrator.migrate(pool)
+        let after = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        applied = Array(after.subtracting(before)).sorted()
+        return applied
+    }
+
+    /// The journal mode and synchronous level in force (for tests of invariant 2).
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        try pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+        }
+    }
+
+    // MARK: Consultations and text
+
+    public func createConsultation(_ new: NewConsultation) async throws -> Consultation {
+        try await pool.write { db in try Self.insertConsultation(db, new) }
+    }
+
+    static func insertConsultation(_ db: Database, _ new: NewConsultation) throws -> Consultation {
+        try db.execute(
+            sql: """
+                INSERT INTO consultations (slug, title, summary, institution, is_published, opens_at, closes_at, allowed_kinds, provenance)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [new.slug, new.title, new.summary, new.institution, new.isPublished ? 1 : 0,
+                        SQL.ms(new.opensAt), SQL.ms(new.closesAt), SQL.kinds(new.allowedKinds), new.provenance])
+        return Consultation(
+            id: db.lastInsertedRowID, slug: new.slug, title: new.title, summary: new.summary, institution: new.institution,
+            isPublished: new.isPublished, opensAt: new.opensAt, closesAt: new.closesAt,
+            allowedKinds: new.allowedKinds, provenance: new.provenance)
+    }
+
+    public func consultations() async throws -> [Consultation] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM consultations ORDER BY opens_at DESC, id DESC").map(SQL.consultation)
+        }
+    }
+
+    public func consultation(id: ID) async throws -> Consultation? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM consultations WHERE id = ?", arguments: [id]).map(SQL.consultation)
+        }
+    }
+
+    public func createSection(consultationID: ID, position: Int, title: String, subtitle: String) async throws -> Section {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sections (consultation_id, position, title, subtitle) VALUES (?, ?, ?, ?)",
+                arguments: [consultationID, position, title, subtitle])
+            return Section(id: db.lastInsertedRowID, consultationID: consultationID, position: position, title: title, subtitle: subtitle)
+        }
+    }
+
+    public func createArticle(_ new: NewArticle) async throws -> Article {
+        try await pool.write { db in try Self.insertArticle(db, new) }
+    }
+
+    static func insertArticle(_ db: Database, _ new: NewArticle) throws -> Article {
+        try db.execute(
+            sql: """
+                INSERT INTO articles (consultation_id, section_id, position, number, title, body, explanation)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [new.consultationID, new.sectionID, new.position, new.number, new.title, new.body, new.explanation])
+        let id = db.lastInsertedRowID
+        if let base = new.importedTally { try SQL.setBase(db, .article(id), base) }
+        return Article(
+            id: id, consultationID: new.consultationID, sectionID: new.sectionID, position: new.position, number: new.number,
+            title: new.title, body: new.body, explanation: new.explanation, importedTally: new.importedTally)
+    }
+
+    public func sections(consultationID: ID) async throws -> [Section] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sections WHERE consultation_id = ? ORDER BY position, id", arguments: [consultationID])
+                .map { Section(id: $0["id"], consultationID: $0["consultation_id"], position: $0["position"], title: $0["title"], subtitle: $0["subtitle"]) }
+        }
+    }
+
+    public func articles(consultationID: ID) async throws -> [Article] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: SQL.articleSelect + " WHERE a.consultation_id = ? ORDER BY a.position, a.id", arguments: [consultationID])
+                .map(SQL.article)
+        }
+    }
+
+    public func article(id: ID) async throws -> Article? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: SQL.articleSelect + " WHERE a.id = ?", arguments: [id]).map(SQL.article)
+        }
+    }
+
+    public func importConsultation(_ bundle: ImportBundle) async throws -> Consultation {
+        try await pool.write { db in try SQLImport.run(db, bundle, scoreOf: SQL.score) }
+    }
+
+    // MARK: Participants and sessions
+
+    public func createParticipant(_ new: NewParticipant, passwordHash: String) async throws -> Participant {
+        do {
+            return try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO participants (email, password_hash, display_name, kind, organization, role, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [new.email, new.email == nil ? nil : passwordHash, new.displayName, new.kind.rawValue,
+                                new.organization, new.role.rawValue, SQL.ms(new.createdAt)])
+                return Participant(
+                    id: db.lastInsertedRowID, email: new.email, displayName: new.displayName, kind: new.kind,
+                    organization: new.organization, role: new.role, createdAt: SQL.date(SQL.ms(new.createdAt)))
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT && (error.message ?? "").contains("participants.email") {
+            throw StoreError.duplicateEmail
+        }
+    }
+
+    public func participant(id: ID) async throws -> Participant? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM participants WHERE id = ?", arguments: [id]).map(SQL.participant)
+        }
+    }
+
+    public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM participants WHERE email = ? AND password_hash IS NOT NULL", arguments: [email.lowercased()])
+            else { return nil }
+            return (SQL.participant(row), row["password_hash"])
+        }
+    }
+
+    public func createSession(tokenHash: String, participantID: ID, csrfToken: String, createdAt: Date, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (token_hash, participant_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [tokenHash, participantID, csrfToken, SQL.ms(createdAt), SQL.ms(expiresAt)])
+            // Expired sessions are swept on every sign-in rather than by a timer.
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [SQL.ms(createdAt)])
+        }
+    }
+
+    public func session(tokenHash: String, at now: Date) async throws -> SessionRecord? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT p.*, s.csrf_token AS s_csrf, s.expires_at AS s_expires FROM sessions s
+                    JOIN participants p ON p.id = s.participant_id
+                    WHERE s.token_hash = ? AND s.expires_at > ?
+                    """,
+                arguments: [tokenHash, SQL.ms(now)])
+            else { return nil }
+            return SessionRecord(participant: SQL.participant(row), csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]))
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) }
+    }
+
+    // MARK: Contributions
+
+    public func addContribution(_ new: NewContribution) async throws -> Contribution {
+        try await pool.write { db in try SQL.insertContribution(db, new, hidden: false) }
+    }
+
+    public func contribution(id: ID) async throws -> Contribution? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: SQL.contributionSelect + " WHERE c.id = ?", arguments: [id]).map(SQL.contribution)
+        }
+    }
+
+    public func contributions(_ query: ContributionQuery, page: PageRequest) async throws -> Page<ContributionRow> {
+        try await pool.read { db in
+            let (whereSQL, args) = SQL.filter(query)
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contributions c WHERE " + whereSQL, arguments: args) ?? 0
+            let order = query.order == .supported ? "COALESCE(t.score, 0) DESC, c.id DESC" : "c.created_at DESC, c.id DESC"
+            var pageArgs = args
+            _ = pageArgs.append(contentsOf: [page.perPage, page.offset])
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT " + SQL.contributionColumns
+                    + ", (SELECT COUNT(*) FROM contributions r WHERE r.parent_id = c.id AND r.is_hidden = 0) AS replies "
+                    + SQL.contributionFrom + " WHERE " + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?",
+                arguments: pageArgs)
+            let items = rows.map { ContributionRow(contribution: SQL.contribution($0), tally: SQL.liveTally($0), replies: $0["replies"]) }
+            return Page(items: items, page: page.page, perPage: page.perPage, total: total)
+        }
+    }
+
+    // MARK: Votes
+
+    public func castVote(participantID: ID, target: Target, value: VoteValue, at: Date) async throws -> VoteChange {
+        try await pool.write { db in
+            // NB: GRDB runs this closure in one IMMEDIATE transaction on the single writer; the primary key
+            // (participant_id, target_kind, target_id) is what keeps a second process from adding a twin.
+            let previous = try String.fetchOne(
+                db, sql: "SELECT value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
+                arguments: [participantID, target.kindName, target.id]).flatMap(VoteValue.init(rawValue:))
+            if previous == value { return .unchanged }
+            if previous == nil {
+                try db.execute(
+                    sql: "INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [participantID, target.kindName, target.id, value.rawValue, SQL.ms(at)])
+            } else {
+                try db.execute(
+                    sql: "UPDATE votes SET value = ?, cast_at = ? WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
+                    arguments: [value.rawValue, SQL.ms(at), participantID, target.kindName, target.id])
+            }
+            try SQL.appendVoteEvent(db, participantID, target, value, at)
+            var delta = Tally()
+            delta.add(value)
+            if let previous { delta.add(previous, -1) }
+            try SQL.bumpTally(db, target, delta)
+            return previous.map { .changed(from: $0) } ?? .created
+        }
+    }
+
+    public func withdrawVote(participantID: ID, target: Target, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            guard let previous = try String.fetchOne(
+                db, sql: "SELECT value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
+                arguments: [participantID, target.kindName, target.id]).flatMap(VoteValue.init(rawValue:))
+            else { return false }
+            try db.execute(
+                sql: "DELETE FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
+                arguments: [participantID, target.kindName, target.id])
+            try SQL.appendVoteEvent(db, participantID, target, nil, at)
+            var delta = Tally()
+            delta.add(previous, -1)
+            try SQL.bumpTally(db, target, delta)
+            return true
+        }
+    }
+
+    public func votes(participantID: ID, on targets: [Target]) async throws -> [Target: VoteValue] {
+        guard !targets.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var result: [Target: VoteValue] = [:]
+            for (kind, ids) in SQL.group(targets) {
+                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                var args: [any DatabaseValueConvertible] = [participantID, kind]
+                args.append(contentsOf: ids)
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT target_id, value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id IN (\(marks))",
+                    arguments: StatementArguments(args)) {
+                    let id: ID = row["target_id"]
+                    if let v = VoteValue(rawValue: row["value"]) { result[SQL.target(kind, id)] = v }
+                }
+            }
+            return result
+        }
+    }
+
+    public func tallies(_ targets: [Target]) async throws -> [Target: Tally] {
+        guard !targets.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var result: [Target: Tally] = [:]
+            for (kind, ids) in SQL.group(targets) {
+                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                var args: [any DatabaseValueConvertible] = [kind]
+                args.append(contentsOf: ids)
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT * FROM tallies WHERE target_kind = ? AND target_id IN (\(marks))", arguments: StatementArguments(args)) {
+                    result[SQL.target(kind, row["target_id"])] = Tally(
+                        agree: row["agree"], mixed: row["mixed"], disagree: row["disagree"], useful: row["useful"])
+                }
+            }
+            for t in targets where result[t] == nil { result[t] = .zero }
+            return result
+        }
+    }
+
+    public func votes(participantID: ID, page: PageRequest) async throws -> Page<Vote> {
+        try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM votes WHERE participant_id = ?", arguments: [participantID]) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM votes WHERE participant_id = ? ORDER BY cast_at DESC, target_kind, target_id LIMIT ? OFFSET ?",
+                arguments: [participantID, page.perPage, page.offset])
+            let items = rows.compactMap { row -> Vote? in
+                guard let v = VoteValue(rawValue: row["value"]) else { return nil }
+                return Vote(participantID: participantID, target: SQL.target(row["target_kind"], row["target_id"]), value: v, castAt: SQL.date(row["cast_at"]))
+            }
+            return Page(items: items, page: page.page, perPage: page.perPage, total: total)
+        }
+    }
+
+    public func voteEvents(after: Int64, limit: Int) async throws -> [VoteEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM vote_events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map { row in
+                VoteEvent(
+                    sequence: row["seq"], participantID: row["participant_id"], target: SQL.target(row["target_kind"], row["target_id"]),
+                    value: (row["value"] as String?).flatMap(VoteValue.init(rawValue:)), at: SQL.date(row["at"]))
+            }
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Runs raw SQL: for tests that check the database's own guards. Not used by the product.
+    public func unsafeExecuteForTests(_ sql: String) throws {
+        try pool.write { db in try db.execute(sql: sql) }
+    }
+}

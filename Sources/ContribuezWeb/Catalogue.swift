@@ -1,0 +1,80 @@
+import ContribuezCore
+import Foundation
+
+/// Interface languages: French first, English too.
+public enum Lang: String, Sendable, CaseIterable {
+    case fr, en
+
+    public var other: Lang { self == .fr ? .en : .fr }
+
+    /// Picks from an `Accept-Language` header by quality; French when nothing matches.
+    public static func negotiate(_ header: String?) -> Lang {
+        guard let header, !header.isEmpty else { return .fr }
+        var best: (Lang, Double)? = nil
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = pieces.first?.lowercased() else { continue }
+            var q = 1.0
+            for p in pieces.dropFirst() where p.hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
+            let primary = tag.split(separator: "-").first.map(String.init) ?? tag
+            guard let lang = Lang(rawValue: primary), q > 0 else { continue }
+            if best == nil || q > best!.1 { best = (lang, q) }
+        }
+        return best?.0 ?? .fr
+    }
+}
+
+/// The single message catalogue (Resources/catalogue.json): every text of the interface, in French and English.
+public struct Catalogue: Sendable {
+    let messages: [String: [String: String]]
+
+    public init(data: Data) throws {
+        messages = try JSONDecoder().decode([String: [String: String]].self, from: data)
+    }
+
+    public static func bundled() throws -> Catalogue {
+        guard let url = Bundle.module.url(forResource: "catalogue", withExtension: "json", subdirectory: "Resources") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try Catalogue(data: Data(contentsOf: url))
+    }
+
+    /// The message for `key`, with `{name}` placeholders filled. A missing key shows itself, so it is noticed.
+    public func text(_ key: String, _ lang: Lang, _ params: [String: String] = [:]) -> String {
+        var s = messages[key]?[lang.rawValue] ?? messages[key]?["fr"] ?? key
+        for (k, v) in params { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
+        return s
+    }
+
+    /// All messages of a language, for templates (`{{t.key}}`).
+    public func table(_ lang: Lang) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in messages { out[k] = v[lang.rawValue] ?? v["fr"] ?? k }
+        return out
+    }
+
+    public var keys: Set<String> { Set(messages.keys) }
+
+    /// Keys missing a language.
+    public var incomplete: [String] { messages.filter { $0.value["fr"] == nil || $0.value["en"] == nil }.map(\.key).sorted() }
+}
+
+extension Catalogue {
+    func message(for error: FieldError, _ lang: Lang) -> String {
+        let field = text("field_\(error.field)", lang)
+        if error.field == "password" && error.rule == .tooShort { return text("err_password_too_short", lang) }
+        if error.field == "password" && error.rule == .tooLong { return text("err_password_too_long", lang) }
+        return text("err_\(error.rule.rawValue)", lang, ["field": field, "limit": error.limit.map(String.init) ?? ""])
+    }
+
+    func message(for reason: RefusalReason, _ lang: Lang) -> String { text("refused_\(reason.rawValue)", lang) }
+
+    func date(_ d: Date, _ lang: Lang) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: lang == .fr ? "fr_FR" : "en_GB")
+        f.timeZone = TimeZone(identifier: "Europe/Paris")
+        f.dateStyle = .long
+        f.timeStyle = .none
+        return f.string(from: d)
+    }
+}

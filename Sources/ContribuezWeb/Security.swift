@@ -1,0 +1,71 @@
+import ContribuezCore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Cookie names and session lifetime.
+enum Cookies {
+    static let session = "cz_session"
+    static let csrf = "cz_csrf"
+    static let lang = "cz_lang"
+    static let sessionLifetime: TimeInterval = 30 * 86_400
+}
+
+enum Tokens {
+    /// Only a hash of the session token is stored: a leaked database does not leak live sessions.
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Constant-time comparison for secrets.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    /// Tokens we issue are base64url: anything else in a cookie or header is ignored outright.
+    static func wellFormed(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 128 && s.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95
+        }
+    }
+}
+
+/// Browser-request origin checks (invariant 4), on top of the CSRF token.
+enum OriginCheck {
+    /// Refuses a state-changing request that a browser says comes from another site.
+    static func isSameOrigin(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+            if site != "same-origin" && site != "none" { return false }
+        }
+        if let origin = request.headers[HTTPField.Name("Origin")!] {
+            guard origin != "null", let url = URL(string: origin), let host = url.host else { return false }
+            let authority = request.head.authority ?? request.headers[.host] ?? ""
+            let expected = authority.lowercased()
+            let port = url.port.map { ":\($0)" } ?? ""
+            return expected == (host.lowercased() + port) || expected == host.lowercased()
+        }
+        return true
+    }
+}
+
+/// Security headers on every response.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
+        if response.headers[.cacheControl] == nil {
+            response.headers[.cacheControl] = "no-store"
+        }
+        return response
+    }
+}

@@ -1,0 +1,193 @@
+import ContribuezAnalysis
+import ContribuezCore
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Mustache templates (Resources/templates), escaping on by default. Raw output (`{{{…}}}`) is used only
+/// for HTML this module produced itself: rendered templates, SafeMarkdown and the escaped diff.
+public struct Views: Sendable {
+    let library: MustacheLibrary
+
+    public static func bundled() async throws -> Views {
+        guard let url = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return Views(library: try await MustacheLibrary(directory: url.path))
+    }
+
+    func render(_ template: String, _ data: [String: Any]) -> String {
+        library.render(data, withTemplate: template) ?? ""
+    }
+}
+
+/// Builds the pieces of view data that several pages share.
+struct Screen {
+    let deps: WebDependencies
+    let context: WebContext
+    let request: Request
+
+    var lang: Lang { context.lang }
+    var t: [String: String] { deps.catalogue.table(lang) }
+    func text(_ key: String, _ params: [String: String] = [:]) -> String { deps.catalogue.text(key, lang, params) }
+
+    /// Base data every template gets: the catalogue, the CSRF token, who is signed in.
+    func base() -> [String: Any] {
+        var d: [String: Any] = ["t": t, "csrf": context.csrfToken, "lang": lang.rawValue]
+        if let p = context.participant {
+            d["me"] = ["name": p.publicName, "url": SiteRoute.participant(p.id).path]
+        }
+        return d
+    }
+
+    /// Renders `template` inside the layout.
+    func html(_ template: String, title: String, data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var d = base()
+        for (k, v) in data { d[k] = v }
+        let content = deps.views.render(template, d)
+        var layout = base()
+        layout["title"] = title
+        layout["content"] = content
+        layout["otherLang"] = lang.other.rawValue
+        layout["path"] = request.uri.path
+        if let ok = request.uri.queryParameters["ok"].map(String.init), Self.flashKeys.contains(ok) {
+            layout["flash"] = text(ok)
+        }
+        let body = deps.views.render("layout", layout)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentLanguage] = lang.rawValue
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static let flashKeys: Set<String> = ["vote_saved", "vote_withdrawn", "contribution_saved"]
+
+    func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        html("error", title: text("error_title"), data: ["heading": "\(status.code) — \(status.reasonPhrase)", "message": message], status: status)
+    }
+
+    // MARK: Pieces
+
+    func tally(live: Tally, imported: Tally?) -> [String: Any] {
+        var d: [String: Any] = [:]
+        if imported == nil || live.opinionTotal > 0 { d["live"] = bar(live, label: text("tally_live")) }
+        if let imported { d["imported"] = bar(imported, label: text("tally_imported")) }
+        return d
+    }
+
+    func bar(_ t: Tally, label: String) -> [String: Any] {
+        let total = t.opinionTotal
+        func pct(_ n: Int) -> Int { total == 0 ? 0 : Int((Double(n) * 100 / Double(total)).rounded()) }
+        func width(_ n: Int) -> String { total == 0 ? "0" : String(format: "%.2f", Double(n) * 100 / Double(total)) }
+        let aw = total == 0 ? 0 : Double(t.agree) * 100 / Double(total)
+        let mw = total == 0 ? 0 : Double(t.mixed) * 100 / Double(total)
+        return [
+            "label": label, "total": total, "agree": t.agree, "mixed": t.mixed, "disagree": t.disagree,
+            "agreePct": pct(t.agree), "mixedPct": pct(t.mixed), "disagreePct": pct(t.disagree),
+            "agreeW": width(t.agree), "mixedW": width(t.mixed), "disagreeW": width(t.disagree),
+            "mixedX": String(format: "%.2f", aw), "disagreeX": String(format: "%.2f", aw + mw),
+            "summary": "\(label) : " + text("tally_summary", ["agree": "\(t.agree)", "mixed": "\(t.mixed)", "disagree": "\(t.disagree)"]),
+        ]
+    }
+
+    func tallyText(_ kind: ContributionKind, _ live: Tally, _ imported: Tally?) -> String {
+        let all = live + (imported ?? .zero)
+        if kind.votingScale == .usefulness { return text("useful_count", ["n": "\(all.useful)"]) }
+        return text("tally_summary", ["agree": "\(all.agree)", "mixed": "\(all.mixed)", "disagree": "\(all.disagree)"])
+    }
+
+    func heading(_ c: Contribution) -> String {
+        switch c.kind {
+        case .amendment: return text("amendment_by", ["name": c.authorName])
+        case .proposal: return text("proposal_by", ["name": c.authorName])
+        case .argument: return text("argument_by", ["name": c.authorName])
+        case .source: return text("source_by", ["name": c.authorName])
+        }
+    }
+
+    /// One item of a contribution list. `myVotes` carries the viewer's own votes for the useful buttons.
+    func row(_ r: ContributionRow, myVotes: [Target: VoteValue] = [:], canVote: Bool = false, back: String = "") -> [String: Any] {
+        let c = r.contribution
+        var d: [String: Any] = [
+            "kind": c.kind.rawValue, "url": SiteRoute.contribution(c.id).path, "heading": heading(c),
+            "tallyText": tallyText(c.kind, r.tally, c.importedTally),
+        ]
+        if !c.title.isEmpty { d["title"] = c.title }
+        if c.kind != .amendment { d["excerpt"] = Self.excerpt(c.body, 600) }
+        if let stance = c.stance {
+            d["stance"] = stance.rawValue
+            d["stanceLabel"] = text(stance == .for ? "arguments_for" : "arguments_against")
+        }
+        if let url = c.url { d["sourceURL"] = url }
+        if r.replies > 0 { d["repliesText"] = text("replies", ["n": "\(r.replies)"]) }
+        if canVote && c.kind.votingScale == .usefulness {
+            d["usefulForm"] = [
+                "action": SiteRoute.voteContribution(c.id).path, "voted": myVotes[.contribution(c.id)] == .useful, "back": back,
+            ] as [String: Any]
+        }
+        return d
+    }
+
+    static func excerpt(_ s: String, _ n: Int) -> String {
+        s.count <= n ? s : String(s.prefix(n)) + "…"
+    }
+
+    func pager<T>(_ page: ContribuezCore.Page<T>, label: String, link: (Int) -> String) -> [String: Any]? {
+        guard page.pageCount > 1 else { return nil }
+        var d: [String: Any] = [
+            "label": label,
+            "text": text("page_of", ["page": "\(page.page)", "count": "\(page.pageCount)"]) + " · " + text("count_items", ["n": "\(page.total)"]),
+        ]
+        if page.hasPrevious { d["prev"] = link(page.page - 1) }
+        if page.hasNext { d["next"] = link(page.page + 1) }
+        return ["pager": d]
+    }
+
+    func voteForm(action: String, current: VoteValue?, back: String, legend: String) -> [String: Any] {
+        var d: [String: Any] = [
+            "action": action, "back": back, "legend": legend,
+            "options": [VoteValue.agree, .mixed, .disagree].map { v in
+                ["value": v.rawValue, "label": voteLabel(v), "checked": v == current] as [String: Any]
+            },
+        ]
+        if let current { d["current"] = text("your_current_vote", ["value": voteLabel(current)]) }
+        return d
+    }
+
+    func voteLabel(_ v: VoteValue) -> String {
+        switch v {
+        case .agree: return text("tally_agree")
+        case .mixed: return text("tally_mixed")
+        case .disagree: return text("tally_disagree")
+        case .useful: return text("tally_useful")
+        }
+    }
+
+    func phaseLabel(_ p: Phase) -> String { text("phase_\(p.rawValue)") }
+
+    func dates(_ c: Consultation) -> String {
+        text("dates_from_to", ["from": deps.catalogue.date(c.opensAt, lang), "to": deps.catalogue.date(c.closesAt.addingTimeInterval(-1), lang)])
+    }
+
+    func errors(_ list: [FieldError]) -> [String: Any]? {
+        list.isEmpty ? nil : ["items": list.map { deps.catalogue.message(for: $0, lang) }]
+    }
+
+    func hint(_ range: ClosedRange<Int>) -> String {
+        range.lowerBound <= 1 ? text("limit_hint", ["max": "\(range.upperBound)"])
+            : text("limit_hint_range", ["min": "\(range.lowerBound)", "max": "\(range.upperBound)"])
+    }
+
+    /// Word-level diff rendered with `<del>`/`<ins>`, every character of both texts escaped.
+    static func diffHTML(from old: String, to new: String, lang: Lang, catalogue: Catalogue) -> String {
+        var out = ""
+        for seg in TextDiff.words(from: old, to: new) {
+            switch seg {
+            case .same(let s): out += SafeMarkdown.escape(s)
+            case .removed(let s): out += "<del>" + SafeMarkdown.escape(s) + "</del>"
+            case .added(let s): out += "<ins>" + SafeMarkdown.escape(s) + "</ins>"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,92 @@
+import ContribuezCore
+import Foundation
+import Hummingbird
+
+/// Per-request state: who is signed in, the language, the CSRF token to use.
+public struct WebContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The signed-in participant's session (cookie for pages, bearer token for the API).
+    var session: SessionRecord?
+    var sessionTokenHash: String?
+    var lang: Lang = .fr
+    /// The anonymous visitor's CSRF token (double-submit cookie) when there is no session.
+    var visitorCSRF: String?
+    /// Set when the visitor had no CSRF cookie yet: the response sets it.
+    var issueVisitorCSRF = false
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    var actor: Actor? { session.map { Actor($0.participant) } }
+    var participant: Participant? { session?.participant }
+
+    /// The token forms must carry: bound to the session when signed in, else the visitor cookie's.
+    var csrfToken: String { session?.csrfToken ?? visitorCSRF ?? "" }
+}
+
+/// Everything the handlers need, built once by `buildApplication`.
+public struct WebDependencies: Sendable {
+    public var store: any Store
+    public var clock: any Clock
+    public var hasher: any PasswordHasher
+    public var secrets: any SecretGenerator
+    public var catalogue: Catalogue
+    public var views: Views
+    /// Adds `Secure` to cookies: set when served behind HTTPS.
+    public var secureCookies: Bool
+
+    public init(
+        store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,
+        catalogue: Catalogue, views: Views, secureCookies: Bool
+    ) {
+        self.store = store; self.clock = clock; self.hasher = hasher; self.secrets = secrets
+        self.catalogue = catalogue; self.views = views; self.secureCookies = secureCookies
+    }
+
+    var commands: CommandContext { CommandContext(store: store, clock: clock, hasher: hasher) }
+}
+
+/// Loads the session and language before handlers run; issues the visitor CSRF cookie after.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+    let deps: WebDependencies
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let isAPI = request.uri.path.hasPrefix("/api/")
+        var token: String?
+        if isAPI {
+            if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+                token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            }
+        } else {
+            token = request.cookies[Cookies.session]?.value
+        }
+        if let token, Tokens.wellFormed(token) {
+            let hash = Tokens.hash(token)
+            if let record = try await deps.store.session(tokenHash: hash, at: deps.clock.now()) {
+                context.session = record
+                context.sessionTokenHash = hash
+            }
+        }
+        if let cookie = request.cookies[Cookies.lang]?.value, let lang = Lang(rawValue: cookie) {
+            context.lang = lang
+        } else {
+            context.lang = Lang.negotiate(request.headers[.acceptLanguage])
+        }
+        if !isAPI {
+            if let csrf = request.cookies[Cookies.csrf]?.value, Tokens.wellFormed(csrf) {
+                context.visitorCSRF = csrf
+            } else {
+                context.visitorCSRF = deps.secrets.secret(bytes: 32)
+                context.issueVisitorCSRF = true
+            }
+        }
+        var response = try await next(request, context)
+        if context.issueVisitorCSRF, let csrf = context.visitorCSRF {
+            response.setCookie(Cookie(name: Cookies.csrf, value: csrf, path: "/", secure: deps.secureCookies, httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+}

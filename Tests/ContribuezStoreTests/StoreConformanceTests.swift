@@ -1,0 +1,262 @@
+import ContribuezCore
+import ContribuezStore
+import Foundation
+import Testing
+
+/// A backend under test. SQLite always; PostgreSQL joins when its adapter lands and
+/// `CONTRIBUEZ_TEST_POSTGRES_URL` is set (STYLE.md §9).
+struct Backend: Sendable, CustomStringConvertible {
+    var description: String
+    var make: @Sendable () throws -> any Store
+
+    static var all: [Backend] {
+        [Backend(description: "SQLite") {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("contribuez-tests-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            return try SQLiteStore(path: dir.appendingPathComponent("test.sqlite").path)
+        }]
+    }
+}
+
+/// Builds a small consultation for store tests.
+struct Fixture {
+    let store: any Store
+    let consultation: Consultation
+    let article: Article
+    let alice: Participant
+    let bob: Participant
+    static let t0 = Date(timeIntervalSince1970: 1_750_000_000)
+
+    static func make(_ backend: Backend) async throws -> Fixture {
+        let store = try backend.make()
+        let c = try await store.createConsultation(NewConsultation(
+            slug: "test-\(UUID().uuidString.prefix(8))", title: "Consultation", summary: "S", institution: "I", isPublished: true,
+            opensAt: t0 - 86_400, closesAt: t0 + 86_400))
+        let s = try await store.createSection(consultationID: c.id, position: 1, title: "Titre I", subtitle: "")
+        let a = try await store.createArticle(NewArticle(consultationID: c.id, sectionID: s.id, position: 1, number: "1", title: "Open data", body: "Texte", explanation: ""))
+        let alice = try await store.createParticipant(NewParticipant(email: "alice@example.fr", displayName: "Alice", kind: .citizen, organization: nil, createdAt: t0), passwordHash: "h")
+        let bob = try await store.createParticipant(NewParticipant(email: "bob@example.fr", displayName: "Bob", kind: .association, organization: "Asso", createdAt: t0), passwordHash: "h")
+        return Fixture(store: store, consultation: c, article: a, alice: alice, bob: bob)
+    }
+
+    func argument(_ text: String, stance: Stance = .for, at offset: TimeInterval = 0, author: Participant? = nil) async throws -> Contribution {
+        let who = author ?? alice
+        return try await store.addContribution(NewContribution(
+            consultationID: consultation.id, kind: .argument, articleID: article.id, parentID: nil, authorID: who.id,
+            authorName: who.publicName, body: text, stance: stance, createdAt: Fixture.t0 + offset))
+    }
+}
+
+@Suite("Store conformance", .serialized)
+struct StoreConformanceTests {
+    @Test("the SQLite file runs in WAL mode with synchronous=FULL")
+    func durability() throws {
+        // setup
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // act
+        let store = try SQLiteStore(path: dir.appendingPathComponent("d.sqlite").path)
+        let settings = try store.durabilitySettings()
+        // check
+        #expect(settings.journalMode == "wal")
+        #expect(settings.synchronous == 2)
+        #expect(try store.migrate().isEmpty, "migrations are applied once")
+    }
+
+    @Test("consultations, sections and articles come back as written", arguments: Backend.all)
+    func text(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        // act
+        let c = try await f.store.consultation(id: f.consultation.id)
+        let articles = try await f.store.articles(consultationID: f.consultation.id)
+        let sections = try await f.store.sections(consultationID: f.consultation.id)
+        // check
+        #expect(c == f.consultation)
+        #expect(articles == [f.article])
+        #expect(sections.map(\.title) == ["Titre I"])
+        #expect(try await f.store.article(id: 999_999) == nil)
+    }
+
+    @Test("an e-mail address is unique, whatever its case", arguments: Backend.all)
+    func uniqueEmail(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        // act
+        await #expect(throws: StoreError.duplicateEmail) {
+            _ = try await f.store.createParticipant(
+                NewParticipant(email: "alice@example.fr", displayName: "Alice 2", kind: .citizen, organization: nil, createdAt: Fixture.t0), passwordHash: "x")
+        }
+        // check
+        #expect(try await f.store.credentials(email: "ALICE@example.fr")?.participant.id == f.alice.id)
+    }
+
+    @Test("a session is found by its token hash until it expires or is deleted", arguments: Backend.all)
+    func sessions(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        try await f.store.createSession(tokenHash: "abc", participantID: f.alice.id, csrfToken: "csrf", createdAt: Fixture.t0, expiresAt: Fixture.t0 + 60)
+        // act
+        let live = try await f.store.session(tokenHash: "abc", at: Fixture.t0 + 30)
+        let expired = try await f.store.session(tokenHash: "abc", at: Fixture.t0 + 61)
+        try await f.store.deleteSession(tokenHash: "abc")
+        let deleted = try await f.store.session(tokenHash: "abc", at: Fixture.t0 + 30)
+        // check
+        #expect(live?.participant.id == f.alice.id)
+        #expect(live?.csrfToken == "csrf")
+        #expect(expired == nil)
+        #expect(deleted == nil)
+    }
+
+    @Test("a vote is created, changed, left unchanged and withdrawn, with tallies following", arguments: Backend.all)
+    func voteLifecycle(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let target = Target.article(f.article.id)
+        // act
+        let first = try await f.store.castVote(participantID: f.alice.id, target: target, value: .agree, at: Fixture.t0)
+        let again = try await f.store.castVote(participantID: f.alice.id, target: target, value: .agree, at: Fixture.t0 + 1)
+        let changed = try await f.store.castVote(participantID: f.alice.id, target: target, value: .disagree, at: Fixture.t0 + 2)
+        _ = try await f.store.castVote(participantID: f.bob.id, target: target, value: .mixed, at: Fixture.t0 + 3)
+        let tally = try await f.store.tallies([target])[target]
+        let withdrawn = try await f.store.withdrawVote(participantID: f.alice.id, target: target, at: Fixture.t0 + 4)
+        let withdrawnTwice = try await f.store.withdrawVote(participantID: f.alice.id, target: target, at: Fixture.t0 + 5)
+        let after = try await f.store.tallies([target])[target]
+        // check
+        #expect(first == .created)
+        #expect(again == .unchanged)
+        #expect(changed == .changed(from: .agree))
+        #expect(tally == Tally(agree: 0, mixed: 1, disagree: 1))
+        #expect(withdrawn)
+        #expect(!withdrawnTwice)
+        #expect(after == Tally(mixed: 1))
+        #expect(try await f.store.votes(participantID: f.alice.id, on: [target]).isEmpty)
+        #expect(try await f.store.votes(participantID: f.bob.id, on: [target])[target] == .mixed)
+    }
+
+    @Test("every tally can be recomputed from the append-only vote log", arguments: Backend.all)
+    func replay(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let arg = try await f.argument("Un argument")
+        let targets: [Target] = [.article(f.article.id), .contribution(arg.id)]
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<200 {
+            let who = Bool.random(using: &rng) ? f.alice : f.bob
+            let t = targets[i % 2]
+            if Int.random(in: 0..<5, using: &rng) == 0 {
+                _ = try await f.store.withdrawVote(participantID: who.id, target: t, at: Fixture.t0 + Double(i))
+            } else {
+                let v: VoteValue = t == targets[1] ? .useful : [.agree, .mixed, .disagree].randomElement(using: &rng)!
+                _ = try await f.store.castVote(participantID: who.id, target: t, value: v, at: Fixture.t0 + Double(i))
+            }
+        }
+        // act
+        var live: [ID: [Target: VoteValue]] = [:]
+        var after: Int64 = 0
+        while true {
+            let events = try await f.store.voteEvents(after: after, limit: 50)
+            if events.isEmpty { break }
+            for e in events { live[e.participantID, default: [:]][e.target] = e.value }
+            after = events.last!.sequence
+        }
+        var recomputed: [Target: Tally] = [:]
+        for (_, votes) in live { for (t, v) in votes { recomputed[t, default: .zero].add(v) } }
+        let stored = try await f.store.tallies(targets)
+        // check
+        for t in targets { #expect((recomputed[t] ?? .zero) == stored[t], "target \(t)") }
+    }
+
+    @Test("fifty concurrent identical votes store exactly one", arguments: Backend.all)
+    func concurrentVotes(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let target = Target.article(f.article.id)
+        let store = f.store, alice = f.alice
+        // act
+        let outcomes = try await withThrowingTaskGroup(of: VoteChange.self) { group in
+            for _ in 0..<50 { group.addTask { try await store.castVote(participantID: alice.id, target: target, value: .agree, at: Fixture.t0) } }
+            var all: [VoteChange] = []
+            for try await o in group { all.append(o) }
+            return all
+        }
+        // check
+        #expect(outcomes.filter { $0 == .created }.count == 1)
+        #expect(outcomes.filter { $0 == .unchanged }.count == 49)
+        #expect(try await f.store.tallies([target])[target] == Tally(agree: 1))
+        #expect(try await f.store.votes(participantID: alice.id, page: PageRequest()).total == 1)
+    }
+
+    @Test("contributions are filtered, paginated and ranked by support", arguments: Backend.all)
+    func listing(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        var ids: [ID] = []
+        for i in 0..<25 { ids.append(try await f.argument("Argument \(i)", stance: i % 5 == 0 ? .against : .for, at: Double(i)).id) }
+        _ = try await f.store.castVote(participantID: f.bob.id, target: .contribution(ids[3]), value: .useful, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: f.alice.id, target: .contribution(ids[3]), value: .useful, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: f.bob.id, target: .contribution(ids[7]), value: .useful, at: Fixture.t0)
+        // act
+        let pro = try await f.store.contributions(ContributionQuery(articleID: f.article.id, kind: .argument, stance: .for), page: PageRequest(page: 1, perPage: 10))
+        let page2 = try await f.store.contributions(ContributionQuery(articleID: f.article.id, kind: .argument, stance: .for), page: PageRequest(page: 2, perPage: 10))
+        let against = try await f.store.contributions(ContributionQuery(articleID: f.article.id, kind: .argument, stance: .against), page: PageRequest())
+        let recent = try await f.store.contributions(ContributionQuery(consultationID: f.consultation.id, order: .recent), page: PageRequest(page: 1, perPage: 1))
+        // check
+        #expect(pro.total == 20)
+        #expect(pro.items.count == 10)
+        #expect(page2.items.count == 10)
+        #expect(Set(pro.items.map(\.contribution.id)).isDisjoint(with: page2.items.map(\.contribution.id)))
+        #expect(pro.items.prefix(2).map(\.contribution.id) == [ids[3], ids[7]])
+        #expect(pro.items[0].tally.useful == 2)
+        #expect(against.total == 5)
+        #expect(recent.items.first?.contribution.id == ids[24])
+    }
+
+    @Test("the database refuses an argument without a stance and a rewrite of the vote log")
+    func databaseInvariants() async throws {
+        // setup
+        let f = try await Fixture.make(Backend.all[0])
+        // act / check
+        await #expect(throws: (any Error).self) {
+            _ = try await f.store.addContribution(NewContribution(
+                consultationID: f.consultation.id, kind: .argument, articleID: f.article.id, parentID: nil, authorID: f.alice.id,
+                authorName: "Alice", body: "sans position", stance: nil, createdAt: Fixture.t0))
+        }
+        let store = try #require(f.store as? SQLiteStore)
+        _ = try await store.castVote(participantID: f.alice.id, target: .article(f.article.id), value: .agree, at: Fixture.t0)
+        #expect(throws: (any Error).self) { try store.unsafeExecuteForTests("UPDATE vote_events SET value = 'disagree'") }
+        #expect(throws: (any Error).self) { try store.unsafeExecuteForTests("DELETE FROM vote_events") }
+        #expect(throws: (any Error).self) {
+            try store.unsafeExecuteForTests("INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (\(f.alice.id), 'article', \(f.article.id), 'mixed', 0)")
+        }
+    }
+
+    @Test("an import is written whole or not at all", arguments: Backend.all)
+    func importAtomic(_ backend: Backend) async throws {
+        // setup
+        let store = try backend.make()
+        let consultation = NewConsultation(slug: "imp", title: "Import", summary: "", institution: "I", isPublished: true, opensAt: Fixture.t0, closesAt: Fixture.t0 + 10)
+        let good = ImportBundle(
+            consultation: consultation,
+            sections: [.init(title: "S", subtitle: "", articles: [.init(key: "a1", number: "1", title: "A", body: "B", explanation: "", importedTally: Tally(agree: 5, mixed: 1, disagree: 2))])],
+            contributions: [.init(key: "p1", kind: .proposal, articleKey: nil, parentKey: nil, authorName: "u_1", title: "Titre", body: "Corps", createdAt: Fixture.t0, importedTally: Tally(agree: 3)),
+                            .init(key: "g1", kind: .argument, articleKey: nil, parentKey: "p1", authorName: "u_2", title: "", body: "Pour", stance: .for, createdAt: Fixture.t0, importedTally: Tally(useful: 4))],
+            participants: [.init(key: "v", displayName: "Votant", createdAt: Fixture.t0)],
+            votes: [.init(participantKey: "v", targetKey: "a1", value: .agree, at: Fixture.t0), .init(participantKey: "v", targetKey: "a1", value: .mixed, at: Fixture.t0 + 1)])
+        var bad = good
+        bad.consultation.slug = "imp-bad"
+        bad.contributions.append(.init(key: "x", kind: .argument, articleKey: "missing", parentKey: nil, authorName: "u", title: "", body: "b", stance: .for, createdAt: Fixture.t0, importedTally: nil))
+        // act
+        let c = try await store.importConsultation(good)
+        await #expect(throws: (any Error).self) { _ = try await store.importConsultation(bad) }
+        await #expect(throws: (any Error).self) { _ = try await store.importConsultation(good) }
+        // check
+        #expect(try await store.consultations().map(\.slug) == ["imp"])
+        let articles = try await store.articles(consultationID: c.id)
+        #expect(articles.first?.importedTally == Tally(agree: 5, mixed: 1, disagree: 2))
+        #expect(try await store.tallies([.article(articles[0].id)])[.article(articles[0].id)] == Tally(mixed: 1))
+        let args = try await store.contributions(ContributionQuery(consultationID: c.id, kind: .argument), page: PageRequest())
+        #expect(args.items.first?.contribution.importedTally == Tally(useful: 4))
+        #expect(args.items.first?.contribution.parentID != nil)
+    }
+}

@@ -1,0 +1,141 @@
+import ContribuezCore
+import ContribuezImport
+import ContribuezStore
+import ContribuezWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A test server over a fresh SQLite file with the demo consultation, a fixed clock and cheap bcrypt.
+struct TestServer {
+    let store: SQLiteStore
+    let clock: FixedClock
+    let deps: WebDependencies
+    let demo: Consultation
+
+    static let t0 = Date(timeIntervalSince1970: 1_760_000_000)
+
+    static func make() async throws -> TestServer {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("web.sqlite").path)
+        let clock = FixedClock(t0)
+        let demo = try await store.importConsultation(DemoConsultation.bundle(now: t0))
+        let deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
+        return TestServer(store: store, clock: clock, deps: deps, demo: demo)
+    }
+
+    func run(_ body: @Sendable (Browser) async throws -> Void) async throws {
+        let app = Application(router: buildRouter(deps))
+        try await app.test(.router) { client in
+            try await body(Browser(client: client))
+        }
+    }
+
+    func firstArticle() async throws -> Article {
+        try #require(try await store.articles(consultationID: demo.id).first)
+    }
+}
+
+struct Reply: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: String
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+    var location: String? { headers[.location] }
+    var setCookies: [String] { headers[values: .setCookie] }
+}
+
+/// Keeps cookies and CSRF tokens like a browser; sends forms and JSON.
+final class Browser: @unchecked Sendable {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var lastCSRF: String?
+
+    init(client: any TestClientProtocol) { self.client = client }
+
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+        var h = headers
+        if !cookies.isEmpty, h[.cookie] == nil {
+            h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        }
+        let buffer: ByteBuffer? = bytes.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
+        let reply = try await client.execute(uri: uri, method: method, headers: h, body: buffer) { response in
+            Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        }
+        for c in reply.setCookies {
+            let pair = c.split(separator: ";").first.map(String.init) ?? ""
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 || pair.hasSuffix("=") else { continue }
+            let name = kv[0], value = kv.count == 2 ? kv[1] : ""
+            if value.isEmpty || c.lowercased().contains("max-age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+        if let token = Self.csrf(in: reply.body) { lastCSRF = token }
+        return reply
+    }
+
+    static func csrf(in html: String) -> String? {
+        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        let rest = html[r.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Reply { try await request(.get, uri, headers: headers) }
+
+    /// Posts a form as a same-origin browser would, with the CSRF token of the last page seen.
+    @discardableResult
+    func post(_ uri: String, _ fields: [(String, String)], csrf: String? = nil, origin: String? = "http://localhost", extra: HTTPFields = [:]) async throws -> Reply {
+        var all = fields
+        if let token = csrf ?? lastCSRF { all.append(("_csrf", token)) }
+        var h: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        h[.host] = "localhost"
+        if let origin { h[HTTPField.Name("Origin")!] = origin }
+        for f in extra { h[f.name] = f.value }
+        return try await request(.post, uri, headers: h, body: Self.encode(all))
+    }
+
+    static func encode(_ fields: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return fields.map { k, v in
+            (k.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "=" + (v.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+        }.joined(separator: "&")
+    }
+
+    /// Signs up through the form and keeps the session cookie.
+    func signUp(email: String, name: String = "Camille", kind: String = "citizen", organization: String = "", password: String = "cheval agrafe pile") async throws -> Reply {
+        try await get("/signup")
+        return try await post("/signup", [("email", email), ("password", password), ("displayName", name), ("kind", kind), ("organization", organization)])
+    }
+
+    // JSON API
+
+    func api(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, raw: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+        var h: HTTPFields = [.contentType: "application/json"]
+        if let token { h[.authorization] = "Bearer \(token)" }
+        var body = raw
+        if let json { body = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self) }
+        let saved = cookies
+        cookies = [:]
+        defer { cookies = saved }
+        return try await request(method, "/api/v1" + path, headers: h, body: body, bytes: bytes)
+    }
+
+    /// Creates an account and a session through the API; returns the bearer token.
+    func apiAccount(_ email: String, kind: String = "citizen", organization: String? = nil) async throws -> String {
+        var body: [String: Any] = ["email": email, "password": "cheval agrafe pile", "displayName": "API \(email)", "kind": kind]
+        if let organization { body["organization"] = organization }
+        let created = try await api(.post, "/accounts", json: body)
+        #expect(created.status == .created, "\(created.body)")
+        let session = try await api(.post, "/sessions", json: ["email": email, "password": "cheval agrafe pile"])
+        #expect(session.status == .created, "\(session.body)")
+        return try #require(session.json["token"] as? String)
+    }
+}

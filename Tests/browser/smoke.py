@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Real-browser smoke test: headless Chromium (Debian's chromium + chromium-driver) driven by Selenium.
+
+Starts `contribuez serve --demo` on a fresh database, then, as a person would: signs up, votes on an
+article, proposes an amendment and sees it listed, with JavaScript disabled (the product works without it).
+Prints the plain closing line 'N passed, N failed'.
+
+    python3 Tests/browser/smoke.py .build/debug/contribuez
+"""
+import os, socket, subprocess, sys, tempfile, time, traceback, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
+shots = os.environ.get("CONTRIBUEZ_SCREENSHOTS")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_up(url, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "health", timeout=2)
+            return
+        except Exception:
+            time.sleep(0.3)
+    raise RuntimeError("server did not start at " + url)
+
+
+def driver():
+    opts = Options()
+    for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1600", "--lang=fr-FR"]:
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2, "intl.accept_languages": "fr-FR,fr"})
+    for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]:
+        if os.path.exists(path):
+            opts.binary_location = path
+    service = Service("/usr/bin/chromedriver") if os.path.exists("/usr/bin/chromedriver") else Service()
+    return webdriver.Chrome(service=service, options=opts)
+
+
+def main():
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    db = os.path.join(tempfile.mkdtemp(), "smoke.sqlite")
+    server = subprocess.Popen([binary, "serve", "--demo", "--database", db, "--port", str(port), "--bcrypt-cost", "4"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    passed, failed = 0, 0
+    d = None
+    try:
+        wait_up(base)
+        d = driver()
+        d.implicitly_wait(5)
+        steps = []
+
+        def step(name):
+            def wrap(f):
+                steps.append((name, f))
+                return f
+            return wrap
+
+        @step("home lists the demo consultation")
+        def _():
+            d.get(base)
+            assert "Pour une République numérique (démonstration)" in d.page_source, d.page_source[:500]
+
+        @step("sign up")
+        def _():
+            d.get(base + "signup")
+            d.find_element(By.ID, "email").send_keys("navigateur@example.fr")
+            d.find_element(By.ID, "password").send_keys("un cheval de navigateur")
+            d.find_element(By.ID, "displayName").send_keys("Navigatrice")
+            d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
+            d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
+            assert "Navigatrice" in d.page_source, "signed-in name not shown"
+
+        @step("vote on the first article")
+        def _():
+            d.get(base)
+            d.find_element(By.CSS_SELECTOR, "article.card h2 a").click()
+            d.find_element(By.CSS_SELECTOR, "ol.articles h4 a").click()
+            d.find_element(By.CSS_SELECTOR, "form.vote input[value=disagree]").click()
+            d.find_element(By.CSS_SELECTOR, "form.vote button[type=submit]").click()
+            assert "Votre vote est enregistré." in d.page_source
+            assert "Votre vote actuel : Pas d’accord" in d.page_source
+
+        @step("propose an amendment and see it listed with its diff")
+        def _():
+            d.find_element(By.CSS_SELECTOR, "#modifications ~ details.form-box summary, details.form-box summary").click()
+            text = d.find_element(By.ID, "amendment-text")
+            current = text.get_attribute("value")
+            text.clear()
+            text.send_keys(current.replace("diffusent publiquement", "publient sans délai", 1))
+            d.find_element(By.ID, "amendment-rationale").send_keys("Une rédaction plus directe.")
+            text.find_element(By.XPATH, "./ancestor::form").find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            assert "Votre contribution est publiée." in d.page_source
+            assert "Une rédaction plus directe." in d.page_source
+            d.find_element(By.PARTIAL_LINK_TEXT, "Retour à l’article").click()
+            assert "Modification proposée par Navigatrice" in d.page_source
+            assert d.find_elements(By.CSS_SELECTOR, ".diff ins"), "no <ins> in the diff"
+            if shots:
+                d.save_screenshot(os.path.join(shots, "article.png"))
+
+        for name, f in steps:
+            try:
+                f()
+                passed += 1
+                print(f"ok - {name}")
+            except Exception:
+                failed += 1
+                print(f"FAILED - {name}")
+                traceback.print_exc()
+                break
+        failed += len(steps) - passed - failed
+    except Exception:
+        traceback.print_exc()
+        failed += 1
+    finally:
+        if d:
+            d.quit()
+        server.terminate()
+        try:
+            out, _ = server.communicate(timeout=10)
+        except Exception:
+            server.kill()
+            out = b""
+        if failed:
+            print(out.decode(errors="replace")[-3000:])
+    print(f"browser: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
