@@ -115,26 +115,33 @@ extension OpinionGroups {
             }
         }
 
+        func gram() -> [Double] {
+            var h = [Double](repeating: 0, count: b * b)
+            for r in 0..<n {
+                for c1 in 0..<b {
+                    let a = w[r * b + c1]
+                    if a == 0 { continue }
+                    for c2 in 0..<b { h[c1 * b + c2] += a * w[r * b + c2] }
+                }
+            }
+            return h
+        }
+
+        // Stop when the top Ritz values settle: the block's individual columns converge only at
+        // the ratio of consecutive eigenvalues, the Ritz pairs at the ratio λ(b+1)/λ(count).
+        var previous = [Double](repeating: -1, count: count)
         for _ in 0..<max(iterations, 1) {
             multiply()
+            let ritz = symmetricEigen(gram(), size: b).0.sorted(by: >)
+            let settled = (0..<count).allSatisfy { abs(ritz[$0] - previous[$0]) <= 1e-13 * max(abs(ritz[0]), 1e-300) }
+            previous = Array(ritz.prefix(count))
+            if settled { break }
             orthonormalize(&z, rows: m, columns: b)
-            var change = 0.0
-            for j in 0..<m {
-                for c in 0..<count { change = max(change, abs(z[j * b + c] - q[j * b + c])) }
-            }
             swap(&q, &z)
-            if change < 1e-10 { break }
         }
         // Rayleigh–Ritz: H = (Cq)ᵀ(Cq), then rotate q by H's eigenvectors.
         multiply()
-        var h = [Double](repeating: 0, count: b * b)
-        for r in 0..<n {
-            for c1 in 0..<b {
-                let a = w[r * b + c1]
-                if a == 0 { continue }
-                for c2 in 0..<b { h[c1 * b + c2] += a * w[r * b + c2] }
-            }
-        }
+        let h = gram()
         let (values, vectors) = symmetricEigen(h, size: b)
         let order = (0..<b).sorted { values[$0] > values[$1] }
         var axes: [[Double]] = []

@@ -162,9 +162,14 @@ extension OpinionGroups {
         public var groupIterations = 20
         /// How k-means picks its starting centres.
         public var initialization: Initialization = .polis
-        /// Restarts of the group k-means (k-means++ seeds); the lowest weighted inertia wins.
+        /// With `.polis`, Polis's start is kept unless k-means++ restarts find a clustering whose
+        /// weighted inertia is lower by more than this factor (Polis's start can stall in a poor
+        /// local optimum, e.g. when its first centres fall in the same camp).
+        public var polisStartTolerance = 1.25
+        /// Restarts of the group k-means (k-means++ seeds); the lowest weighted inertia wins. With
+        /// `.polis` they only serve as the yardstick of `polisStartTolerance`.
         public var groupRestarts = 16
-        /// Seed of every random choice; the same seed gives the same result.
+        /// Seed of every random choice (k-means++ restarts); the same seed gives the same result.
         public var seed: UInt64 = 0
         /// How many targets to list per group, for consensus and for division.
         public var representativeLimit = 5

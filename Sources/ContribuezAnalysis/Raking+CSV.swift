@@ -28,6 +28,8 @@ public enum RakingError: Error, Equatable, CustomStringConvertible, Sendable {
     case baseWeightCountMismatch(respondents: Int, baseWeights: Int)
     case duplicateRespondent(id: String, line: Int)
     case invalidTrim(low: Double, high: Double)
+    /// `--trim` is not two numbers separated by a comma.
+    case malformedTrim(String)
     /// A category's target cannot be reached with weights inside the trimming bounds.
     case infeasibleTrim(dimension: String, category: String, requiredMeanWeight: Double, low: Double, high: Double)
     case noRespondents(excluded: Int)
@@ -74,6 +76,8 @@ public enum RakingError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(baseWeights) base weights for \(respondents) respondents"
         case .duplicateRespondent(let id, let line):
             return "respondents: id \(id) appears twice (line \(line))"
+        case .malformedTrim(let text):
+            return "--trim \"\(text)\" is not LOW,HIGH (e.g. 0.2,5)"
         case .invalidTrim(let low, let high):
             return "trim bounds \(low),\(high) must satisfy 0 ≤ LOW ≤ 1 ≤ HIGH"
         case .infeasibleTrim(let dimension, let category, let mean, let low, let high):
@@ -166,6 +170,13 @@ extension Raking {
         var codes: [[UInt16]] = []
         var baseWeights: [Double] = []
         var line = 0
+        // NB: growing a 1M-entry Set and arrays by doubling cost more than the parse itself;
+        // the number of line feeds bounds the number of rows.
+        let lineFeeds = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        } ?? 0
+        seenIds.reserveCapacity(lineFeeds + 1)
+        ids.reserveCapacity(lineFeeds + 1)
         do {
             try CSV.forEachRow(text) { row in
                 line += 1
@@ -190,6 +201,7 @@ extension Raking {
                         throw RakingError.marginWithoutColumn(margin.dimension)
                     }
                     codes = Array(repeating: [], count: dimensionColumns.count)
+                    for d in codes.indices { codes[d].reserveCapacity(lineFeeds + 1) }
                     return
                 }
                 let id = CSVTable.value(row, idColumn)
@@ -245,15 +257,16 @@ extension Raking {
         let options = Options(trim: trim.map { Trim(low: $0.0, high: $0.1) })
         let result = try rake(
             codes: encoded.codes, margins: encoded.margins, baseWeights: encoded.baseWeights, options: options)
-        var out = "id,weight\n"
-        out.reserveCapacity(24 * encoded.ids.count + 10)
+        var out: [UInt8] = []
+        out.reserveCapacity(32 * encoded.ids.count + 10)
+        out.append(contentsOf: "id,weight\n".utf8)
         for (i, id) in encoded.ids.enumerated() where result.isWeighted[i] {
-            out += csvField(id)
-            out += ","
-            out += String(result.weights[i])
-            out += "\n"
+            out.append(contentsOf: csvField(id).utf8)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: String(result.weights[i]).utf8)
+            out.append(UInt8(ascii: "\n"))
         }
-        return (out, reportJSON(result.report))
+        return (String(decoding: out, as: UTF8.self), reportJSON(result.report))
     }
 
     /// The report as stable JSON (sorted keys, pretty-printed).
@@ -268,7 +281,7 @@ extension Raking {
     public static func parseTrim(_ text: String) throws(RakingError) -> Trim {
         let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let low = parts[0], let high = parts[1] else {
-            throw .invalidTrim(low: .nan, high: .nan)
+            throw .malformedTrim(text)
         }
         guard low >= 0, low <= 1, high >= 1, high.isFinite else { throw .invalidTrim(low: low, high: high) }
         return Trim(low: low, high: high)

@@ -51,6 +51,9 @@ public enum Raking {
         public var maxIterations: Int = 1000
         /// Optional weight bounds; `nil` means untrimmed weights.
         public var trim: Trim? = nil
+        /// Rake the table of occupied cells instead of respondents when it is smaller (same
+        /// result, to rounding). Turn it off only to compare both paths (tests, benchmark).
+        public var aggregateCells = true
 
         public init(tolerance: Double = 1e-10, maxIterations: Int = 1000, trim: Trim? = nil) {
             self.tolerance = tolerance
@@ -127,13 +130,23 @@ public enum Raking {
     ///   - baseWeights: optional design or base weights (> 0), one per respondent; raking then
     ///     adjusts them instead of starting from equal weights.
     ///
-    /// Method: classic IPF. Each cycle visits the dimensions in order and multiplies every
-    /// weight by target / current weighted total of its category. With `options.trim`, each
-    /// weight is clipped to [low, high] × mean weight right after each multiplication, and the
-    /// next dimensions' raking re-spreads what the clipping removed ("rake, trim, re-rake",
-    /// interleaved so it needs no extra pass). The loop stops when every margin is met to
-    /// `options.tolerance` relatively *and* every weight is within bounds: a fixed point of
-    /// both steps.
+    /// Method: classic IPF (Deming–Stephan). Each cycle visits the dimensions in order and
+    /// multiplies every weight by target / current weighted total of its category. The loop
+    /// stops when, after a cycle, every category of every margin is within `options.tolerance`
+    /// (relative) of its target, checked on all margins at once; otherwise
+    /// `RakingError.notConverged` after `options.maxIterations` cycles.
+    ///
+    /// Trimming (`options.trim`): bounds are relative to the mean weight, which is 1 throughout
+    /// because every raking step makes the weights sum to the number of respondents. Each weight
+    /// is clipped to [low, high] right after each multiplication, and the following raking steps
+    /// re-spread the weight the clipping removed or added — the usual "trim, then re-rake until
+    /// both hold" procedure, interleaved so that it costs no extra pass. It stops at a fixed
+    /// point of both steps: margins met to the tolerance *and* every weight within bounds.
+    /// Bounds that a single category cannot satisfy are refused up front
+    /// (`RakingError.infeasibleTrim`); bounds infeasible only jointly end in `notConverged`.
+    ///
+    /// The result does not depend on the order of respondents. Complexity: one pass over the
+    /// occupied cells per dimension and cycle (see `Cells`), plus a few passes over respondents.
     public static func rake(
         codes: [[UInt16]], margins: [Margin], baseWeights: [Double]? = nil, options: Options = Options()
     ) throws(RakingError) -> Result {
@@ -157,9 +170,17 @@ public enum Raking {
         var isWeighted = [Bool](repeating: true, count: n)
         for d in 0..<dimensionCount {
             let limit = margins[d].categories.count
-            for (i, c) in codes[d].enumerated() {
-                if c == unanswered { isWeighted[i] = false }
-                else if Int(c) >= limit { throw .invalidCode(dimension: margins[d].dimension, respondent: i, code: Int(c)) }
+            let firstInvalid = isWeighted.withUnsafeMutableBufferPointer { keep in
+                codes[d].withUnsafeBufferPointer { cs -> Int? in
+                    for i in 0..<cs.count {
+                        let c = cs[i]
+                        if c == unanswered { keep[i] = false } else if Int(c) >= limit { return i }
+                    }
+                    return nil
+                }
+            }
+            if let i = firstInvalid {
+                throw .invalidCode(dimension: margins[d].dimension, respondent: i, code: Int(codes[d][i]))
             }
         }
         var kept: [Int] = []
@@ -189,7 +210,11 @@ public enum Raking {
         // Targets in weight units: share × m, so that the weights end with mean 1.
         let targets = shares.map { $0.map { $0 * Double(m) } }
         var counts = shares.map { [Int](repeating: 0, count: $0.count) }
-        for d in 0..<dimensionCount { for c in compact[d] { counts[d][Int(c)] += 1 } }
+        for d in 0..<dimensionCount {
+            counts[d].withUnsafeMutableBufferPointer { cs in
+                compact[d].withUnsafeBufferPointer { codes in for c in codes { cs[Int(c)] += 1 } }
+            }
+        }
         for d in 0..<dimensionCount {
             for c in 0..<shares[d].count where shares[d][c] > 0 && counts[d][c] == 0 {
                 throw .categoryWithoutRespondents(
@@ -209,11 +234,34 @@ public enum Raking {
                 }
             }
         }
-        let initialTotals = weightedTotals(compact, w, shares)
-
         let low = options.trim?.low ?? 0
         let high = options.trim?.high ?? .infinity
         let trimming = options.trim != nil
+
+        // NB: IPF multiplies every weight by factors that depend only on the respondent's
+        // categories, so respondents sharing all their categories keep weights proportional to
+        // their base weights. Raking the table of occupied cells (at most Π categories, 1,764
+        // for sex × age × région × diploma) is therefore the same computation as raking the
+        // respondents one by one, and much cheaper. Per-unit trimming bounds scale with the
+        // cell size; only base weights *and* trimming together need the per-respondent path.
+        let units = (trimming && baseWeights != nil) || !options.aggregateCells
+            ? nil : Cells(compact, categoryCounts: shares.map(\.count), maxCells: max(m / 2, 1))
+        let unitCodes = units?.codes ?? compact
+        var unitWeights: [Double]
+        if let units {
+            unitWeights = [Double](repeating: 0, count: units.count)
+            unitWeights.withUnsafeMutableBufferPointer { uw in
+                units.cellOfRespondent.withUnsafeBufferPointer { cell in
+                    for k in 0..<m { uw[Int(cell[k])] += w[k] }
+                }
+            }
+        } else {
+            unitWeights = w
+        }
+        let unitInitial = unitWeights
+        let unitSizes = units?.sizes ?? []
+        let initialTotals = weightedTotals(unitCodes, unitWeights, shares)
+
         var sums = shares.map { [Double](repeating: 0, count: $0.count) }
         sums[0] = initialTotals[0]
         var factors = [Double](repeating: 1, count: shares.map(\.count).max() ?? 1)
@@ -238,13 +286,13 @@ public enum Raking {
                 let next = (d + 1) % dimensionCount
                 for c in sums[next].indices { sums[next][c] = 0 }
                 applyFactors(
-                    &w, codes: compact[d], factors: factors, low: low, high: high, trimming: trimming,
-                    nextCodes: compact[next], nextSums: &sums[next])
+                    &unitWeights, codes: unitCodes[d], factors: factors, low: low, high: high, trimming: trimming,
+                    sizes: unitSizes, nextCodes: unitCodes[next], nextSums: &sums[next])
             }
             // NB: each step only knows the error of its own dimension before it was fixed; the
             // later steps of the cycle move it again, so confirm on all margins at once.
-            if cycleDeviation <= options.tolerance || trimming {
-                let totals = weightedTotals(compact, w, shares)
+            if cycleDeviation <= options.tolerance {
+                let totals = weightedTotals(unitCodes, unitWeights, shares)
                 lastError = maxRelativeError(totals, targets)
                 if lastError <= options.tolerance {
                     converged = true
@@ -253,8 +301,22 @@ public enum Raking {
             }
         }
         guard converged else {
-            let error = lastError.isFinite ? lastError : maxRelativeError(weightedTotals(compact, w, shares), targets)
+            let error = lastError.isFinite
+                ? lastError : maxRelativeError(weightedTotals(unitCodes, unitWeights, shares), targets)
             throw .notConverged(iterations: iterations, maxRelativeError: error, tolerance: options.tolerance)
+        }
+
+        // Back to respondents: each gets its unit's adjustment factor times its own start weight.
+        if let units {
+            var factor = [Double](repeating: 0, count: units.count)
+            for j in 0..<units.count { factor[j] = unitInitial[j] > 0 ? unitWeights[j] / unitInitial[j] : 0 }
+            w.withUnsafeMutableBufferPointer { ws in
+                units.cellOfRespondent.withUnsafeBufferPointer { cell in
+                    for k in 0..<m { ws[k] *= factor[Int(cell[k])] }
+                }
+            }
+        } else {
+            w = unitWeights
         }
 
         // Normalise to mean 1 exactly (raking already gives Σw = m up to rounding).
@@ -381,12 +443,12 @@ public enum Raking {
         return worst
     }
 
-    /// The hot loop: w *= factor[code], optionally clipped, while summing the next
-    /// dimension's totals, so one raking step costs one pass over memory.
+    /// The hot loop: w *= factor[code], optionally clipped to [low, high] × unit size, while
+    /// summing the next dimension's totals, so one raking step costs one pass over memory.
     @inline(__always)
     static func applyFactors(
         _ w: inout [Double], codes: [UInt16], factors: [Double], low: Double, high: Double, trimming: Bool,
-        nextCodes: [UInt16], nextSums: inout [Double]
+        sizes: [Double], nextCodes: [UInt16], nextSums: inout [Double]
     ) {
         w.withUnsafeMutableBufferPointer { ws in
             codes.withUnsafeBufferPointer { cs in
@@ -394,7 +456,15 @@ public enum Raking {
                     factors.withUnsafeBufferPointer { fs in
                         nextSums.withUnsafeMutableBufferPointer { ss in
                             let count = ws.count
-                            if trimming {
+                            if trimming && !sizes.isEmpty {
+                                sizes.withUnsafeBufferPointer { zs in
+                                    for k in 0..<count {
+                                        let x = min(max(ws[k] * fs[Int(cs[k])], low * zs[k]), high * zs[k])
+                                        ws[k] = x
+                                        ss[Int(ns[k])] += x
+                                    }
+                                }
+                            } else if trimming {
                                 for k in 0..<count {
                                     let x = min(max(ws[k] * fs[Int(cs[k])], low), high)
                                     ws[k] = x
@@ -411,6 +481,79 @@ public enum Raking {
                     }
                 }
             }
+        }
+    }
+
+    /// The occupied cells of the cross-classification of all dimensions.
+    struct Cells {
+        /// `codes[d][j]`: category of cell `j` in dimension `d`.
+        var codes: [[UInt16]]
+        /// Respondents per cell.
+        var sizes: [Double]
+        var cellOfRespondent: [Int32]
+        var count: Int { sizes.count }
+
+        /// `nil` when there would be more than `maxCells` cells (then raking respondents one by
+        /// one costs about the same) or the cross-classification key does not fit in 62 bits.
+        init?(_ codes: [[UInt16]], categoryCounts: [Int], maxCells: Int) {
+            let m = codes.first?.count ?? 0
+            var strides: [Int] = []
+            var product = 1
+            for k in categoryCounts {
+                strides.append(product)
+                let (next, overflow) = product.multipliedReportingOverflow(by: k)
+                guard !overflow, next < 1 << 62 else { return nil }
+                product = next
+            }
+            var keys = [Int](repeating: 0, count: m)
+            keys.withUnsafeMutableBufferPointer { ks in
+                for (d, column) in codes.enumerated() {
+                    let stride = strides[d]
+                    column.withUnsafeBufferPointer { cs in
+                        for k in 0..<m { ks[k] &+= Int(cs[k]) &* stride }
+                    }
+                }
+            }
+            var cellOfRespondent = [Int32](repeating: 0, count: m)
+            var cellKeys: [Int] = []
+            var sizes: [Double] = []
+            if product <= 1 << 22 {
+                var table = [Int32](repeating: -1, count: product)
+                for k in 0..<m {
+                    var j = table[keys[k]]
+                    if j < 0 {
+                        guard cellKeys.count < maxCells else { return nil }
+                        j = Int32(cellKeys.count)
+                        table[keys[k]] = j
+                        cellKeys.append(keys[k])
+                        sizes.append(0)
+                    }
+                    cellOfRespondent[k] = j
+                    sizes[Int(j)] += 1
+                }
+            } else {
+                var table: [Int: Int32] = [:]
+                for k in 0..<m {
+                    let key = keys[k]
+                    var j: Int32
+                    if let found = table[key] {
+                        j = found
+                    } else {
+                        guard cellKeys.count < maxCells else { return nil }
+                        j = Int32(cellKeys.count)
+                        table[key] = j
+                        cellKeys.append(key)
+                        sizes.append(0)
+                    }
+                    cellOfRespondent[k] = j
+                    sizes[Int(j)] += 1
+                }
+            }
+            self.codes = categoryCounts.indices.map { d in
+                cellKeys.map { UInt16(($0 / strides[d]) % categoryCounts[d]) }
+            }
+            self.sizes = sizes
+            self.cellOfRespondent = cellOfRespondent
         }
     }
 }

@@ -106,6 +106,10 @@ public struct SessionRecord: Sendable, Equatable {
     public var participant: Participant
     public var csrfToken: String
     public var expiresAt: Date
+
+    public init(participant: Participant, csrfToken: String, expiresAt: Date) {
+        self.participant = participant; self.csrfToken = csrfToken; self.expiresAt = expiresAt
+    }
 }
 
 /// A vote event: the append-only log from which every published tally can be recomputed.
@@ -116,6 +120,10 @@ public struct VoteEvent: Sendable, Equatable {
     /// Nil when the vote was withdrawn.
     public var value: VoteValue?
     public var at: Date
+
+    public init(sequence: Int64, participantID: ID, target: Target, value: VoteValue?, at: Date) {
+        self.sequence = sequence; self.participantID = participantID; self.target = target; self.value = value; self.at = at
+    }
 }
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,

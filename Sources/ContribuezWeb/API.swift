@@ -69,20 +69,20 @@ struct APIHandlers {
 
     /// A JSON object body: 413 when too large, 400 for invalid UTF-8 or malformed JSON or a non-object,
     /// 415 when the content type is not JSON.
-    func body(_ req: Request) async -> Result<JSONObject, Response> {
+    func body(_ req: Request) async -> Result<JSONObject, Refusal> {
         if let type = req.headers[.contentType], !type.lowercased().hasPrefix("application/json") && !type.lowercased().contains("+json") {
-            return .failure(Self.problem(.unsupportedMediaType, "unsupported_media_type", "Send application/json."))
+            return .failure(Refusal(response: Self.problem(.unsupportedMediaType, "unsupported_media_type", "Send application/json.")))
         }
         let buffer: ByteBuffer
         do { buffer = try await req.body.collect(upTo: 256 * 1024) } catch {
-            return .failure(Self.problem(.contentTooLarge, "too_large", "The body is larger than 256 KiB."))
+            return .failure(Refusal(response: Self.problem(.contentTooLarge, "too_large", "The body is larger than 256 KiB.")))
         }
         let bytes = Array(buffer.readableBytesView)
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            return .failure(Self.problem(.badRequest, "invalid_utf8", "The body is not valid UTF-8."))
+            return .failure(Refusal(response: Self.problem(.badRequest, "invalid_utf8", "The body is not valid UTF-8.")))
         }
         guard let any = try? JSONSerialization.jsonObject(with: Data(bytes)), let dict = any as? [String: Any] else {
-            return .failure(Self.problem(.badRequest, "malformed_json", "The body is not a JSON object."))
+            return .failure(Refusal(response: Self.problem(.badRequest, "malformed_json", "The body is not a JSON object.")))
         }
         return .success(JSONObject(values: dict))
     }
@@ -117,7 +117,7 @@ struct APIHandlers {
 
     func createAccount(_ req: Request, _ ctx: WebContext) async throws -> Response {
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var typeErrors: [FieldError] = []
         let email = json.string("email", &typeErrors), password = json.string("password", &typeErrors)
         let name = json.string("displayName", &typeErrors), kindRaw = json.string("kind", &typeErrors)
@@ -134,7 +134,7 @@ struct APIHandlers {
 
     func createSession(_ req: Request, _ ctx: WebContext) async throws -> Response {
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var typeErrors: [FieldError] = []
         let email = json.string("email", &typeErrors), password = json.string("password", &typeErrors)
         guard typeErrors.isEmpty else { return invalid(typeErrors, ctx) }
@@ -240,7 +240,7 @@ struct APIHandlers {
         guard let id = id(ctx) else { return notFound() }
         if let r = authed(ctx) { return r }
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var typeErrors: [FieldError] = []
         let raw = json.string("value", &typeErrors)
         guard typeErrors.isEmpty else { return invalid(typeErrors, ctx) }
@@ -283,7 +283,7 @@ struct APIHandlers {
         guard let id = id(ctx) else { return notFound() }
         if let r = authed(ctx) { return r }
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var e: [FieldError] = []
         let text = json.string("text", &e), rationale = json.string("rationale", &e)
         guard e.isEmpty else { return invalid(e, ctx) }
@@ -294,7 +294,7 @@ struct APIHandlers {
         guard let id = id(ctx) else { return notFound() }
         if let r = authed(ctx) { return r }
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var e: [FieldError] = []
         let stanceRaw = json.string("stance", &e), text = json.string("text", &e)
         guard e.isEmpty else { return invalid(e, ctx) }
@@ -307,7 +307,7 @@ struct APIHandlers {
         guard let id = id(ctx) else { return notFound() }
         if let r = authed(ctx) { return r }
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var e: [FieldError] = []
         let url = json.string("url", &e), title = json.string("title", &e), summary = json.optionalString("summary", &e) ?? ""
         guard e.isEmpty else { return invalid(e, ctx) }
@@ -319,7 +319,7 @@ struct APIHandlers {
         guard let id = id(ctx) else { return notFound() }
         if let r = authed(ctx) { return r }
         let json: JSONObject
-        switch await body(req) { case .failure(let r): return r; case .success(let j): json = j }
+        switch await body(req) { case .failure(let r): return r.response; case .success(let j): json = j }
         var e: [FieldError] = []
         let title = json.string("title", &e), text = json.string("text", &e)
         guard e.isEmpty else { return invalid(e, ctx) }

@@ -28,7 +28,7 @@ struct AccountPages {
     func signUp(_ req: Request, _ ctx: WebContext, _ s: Screen) async throws -> Response {
         let form: Form
         switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r
+        case .failure(let r): return r.response
         case .success(let f): form = f
         }
         let draft = ["email": form.string("email"), "displayName": form.string("displayName"), "kind": form.string("kind"), "organization": form.string("organization")]
@@ -52,7 +52,7 @@ struct AccountPages {
     func signIn(_ req: Request, _ ctx: WebContext, _ s: Screen) async throws -> Response {
         let form: Form
         switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r
+        case .failure(let r): return r.response
         case .success(let f): form = f
         }
         switch try await SignIn(email: form.string("email"), password: form.string("password")).run(deps.commands) {
@@ -79,7 +79,7 @@ struct AccountPages {
 
     func signOut(_ req: Request, _ ctx: WebContext, _ s: Screen) async throws -> Response {
         switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r
+        case .failure(let r): return r.response
         case .success: break
         }
         if let hash = ctx.sessionTokenHash { try await deps.store.deleteSession(tokenHash: hash) }
@@ -91,7 +91,7 @@ struct AccountPages {
     func language(_ req: Request, _ ctx: WebContext, _ s: Screen) async throws -> Response {
         let form: Form
         switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r
+        case .failure(let r): return r.response
         case .success(let f): form = f
         }
         let lang = Lang(rawValue: form.string("lang")) ?? .fr

@@ -47,18 +47,18 @@ extension Screen {
 
 /// Reads and checks a state-changing browser request: same origin, CSRF token, well-formed body.
 enum FormGuard {
-    static func check(_ request: Request, _ context: WebContext, _ screen: Screen) async -> Result<Form, Response> {
-        guard OriginCheck.isSameOrigin(request) else { return .failure(screen.error(.forbidden, screen.text("error_csrf"))) }
+    static func check(_ request: Request, _ context: WebContext, _ screen: Screen) async -> Result<Form, Refusal> {
+        guard OriginCheck.isSameOrigin(request) else { return .failure(Refusal(response: screen.error(.forbidden, screen.text("error_csrf")))) }
         let form: Form
         do { form = try await Form.read(request) } catch Form.Failure.tooLarge {
-            return .failure(screen.error(.contentTooLarge, screen.text("error_too_large")))
+            return .failure(Refusal(response: screen.error(.contentTooLarge, screen.text("error_too_large"))))
         } catch {
-            return .failure(screen.error(.badRequest, screen.text("error_bad_request", ["detail": "encodage invalide (UTF-8 attendu)"])))
+            return .failure(Refusal(response: screen.error(.badRequest, screen.text("error_bad_request", ["detail": "encodage invalide (UTF-8 attendu)"]))))
         }
         let sent = form.string("_csrf")
         // NB: a session binds its own token; a visitor's token is the double-submit cookie issued on first visit.
         guard !sent.isEmpty, !context.csrfToken.isEmpty, Tokens.equal(sent, context.csrfToken), !context.issueVisitorCSRF || context.session != nil
-        else { return .failure(screen.error(.forbidden, screen.text("error_csrf"))) }
+        else { return .failure(Refusal(response: screen.error(.forbidden, screen.text("error_csrf")))) }
         return .success(form)
     }
 }
@@ -356,7 +356,7 @@ struct PageHandlers {
         let s = screen(req, ctx)
         let form: Form
         switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r
+        case .failure(let r): return r.response
         case .success(let f): form = f
         }
         guard let id = id(ctx) else { return s.notFound() }
@@ -407,7 +407,7 @@ struct PageHandlers {
     func withForm(_ req: Request, _ ctx: WebContext, _ body: (Form, ID) async throws -> Response) async throws -> Response {
         let s = screen(req, ctx)
         switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r
+        case .failure(let r): return r.response
         case .success(let form):
             guard let id = id(ctx) else { return s.notFound() }
             return try await body(form, id)

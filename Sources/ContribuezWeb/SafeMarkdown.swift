@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Supported: paragraphs (separated by a blank line), line breaks inside a
 /// paragraph (`<br>`), headings `#`, `##`, `###` (rendered `<h3>`…`<h5>`
-/// because they sit inside an article page), unordered lists (`-`, `*`),
-/// ordered lists (`1.`), blockquotes (`>`), `**bold**`, `*italic*` and
+/// because they sit inside an article page), unordered lists (`-`, `*`, `+`),
+/// ordered lists (`1.` or `1)`), blockquotes (`>`), `**bold**`, `*italic*` and
 /// `_italic_`, `` `code` ``, backslash escapes (`\*`), and links
 /// `[text](url)` whose scheme is http, https or mailto.
 ///
@@ -16,21 +16,34 @@ import Foundation
 /// - a link with any other scheme (`javascript:`, `data:`, relative URLs…) is
 ///   shown as its escaped source text, not as a link;
 /// - links carry `rel="nofollow ugc noopener"` (user-generated content);
+/// - NUL characters become U+FFFD, as an HTML parser would do anyway;
 /// - nesting of blockquotes and emphasis is bounded, so hostile input cannot
 ///   exhaust the stack, and delimiter searches are linear overall.
 public enum SafeMarkdown {
     /// The HTML for `markdown`.
     public static func html(_ markdown: String) -> String {
         // NB: "\r\n" is a single Character in Swift, so splitting on "\n" alone
-        // would miss Windows line ends; normalise only when a "\r" is present.
-        let normalized =
-            markdown.utf8.contains(0x0D)
-            ? markdown.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            : markdown
+        // would miss Windows line ends: CR LF and lone CR become LF first.
+        let normalized = markdown.utf8.contains(0x0D) ? normalizeLineEnds(markdown) : markdown
         let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
         var out = ""
         renderBlocks(lines[...], depth: 0, into: &out)
         return out
+    }
+
+    private static func normalizeLineEnds(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var previousWasCR = false
+        for byte in text.utf8 {
+            if byte == 0x0A, previousWasCR {
+                previousWasCR = false
+                continue
+            }
+            previousWasCR = byte == 0x0D
+            bytes.append(previousWasCR ? 0x0A : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Escapes `&`, `<`, `>`, `"` and `'` so `s` is inert both as element
@@ -38,7 +51,7 @@ public enum SafeMarkdown {
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars { appendEscaped(c, to: &out) }
+        for c in s { appendEscaped(c, to: &out) }
         return out
     }
 
@@ -388,7 +401,13 @@ public enum SafeMarkdown {
     }
 
     private static func appendEscaped(_ c: Character, to out: inout String) {
-        for scalar in c.unicodeScalars { appendEscaped(scalar, to: &out) }
+        // NB: checked per scalar, not per Character: "<" followed by a combining
+        // mark is one Character that still starts with a raw "<".
+        if c.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0 }) {
+            for scalar in c.unicodeScalars { appendEscaped(scalar, to: &out) }
+        } else {
+            out.append(c)
+        }
     }
 
     private static func appendEscaped(_ c: Unicode.Scalar, to out: inout String) {

@@ -44,7 +44,7 @@ enum OriginCheck {
         }
         if let origin = request.headers[HTTPField.Name("Origin")!] {
             guard origin != "null", let url = URL(string: origin), let host = url.host else { return false }
-            let authority = request.head.authority ?? request.headers[.host] ?? ""
+            let authority = request.head.authority ?? ""
             let expected = authority.lowercased()
             let port = url.port.map { ":\($0)" } ?? ""
             return expected == (host.lowercased() + port) || expected == host.lowercased()
@@ -68,4 +68,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return response
     }
+}
+
+/// A response carried through `Result` when a request is refused before reaching its command.
+struct Refusal: Error {
+    let response: Response
 }

@@ -61,7 +61,11 @@ struct PolisValidationTests {
             ari: AdjustedRandIndex.compute(ours, theirs))
     }
 
-    @Test("the mean adjusted Rand index against Polis's groups beats red-dwarf's 0.46 clearly")
+    /// red-dwarf 0.4.0 reaches a mean ARI of 0.46 on these 13 conversations; we measured 0.550
+    /// (Polis's start with the inertia guard). The floor sits just under it so a regression fails.
+    static let meanARIFloor = 0.52
+
+    @Test("the mean adjusted Rand index against Polis's groups stays above our measured floor (red-dwarf: 0.46)")
     func meanARIAgainstPolis() throws {
         // setup
         let folders = try Self.conversationFolders()
@@ -79,6 +83,6 @@ struct PolisValidationTests {
         table += "mean ARI | | | | \(String(format: "%.3f", mean))"
         print(table)
         #expect(!rows.isEmpty)
-        #expect(mean >= 0.46, "mean ARI \(mean) fell below red-dwarf's")
+        #expect(mean >= Self.meanARIFloor, "mean ARI \(mean) fell below \(Self.meanARIFloor) (red-dwarf 0.4.0: 0.46)")
     }
 }

@@ -152,10 +152,12 @@ struct RakingErrorsTests {
     func invalidTrim() {
         // act
         let reversed = Self.error { _ = try Raking.parseTrim("5,0.2") }
+        let malformed = Self.error { _ = try Raking.parseTrim("0.2") }
         let parsed = try? Raking.parseTrim("0.2, 5")
 
         // check
         #expect(reversed == .invalidTrim(low: 5, high: 0.2))
+        #expect(malformed == .malformedTrim("0.2"))
         #expect(parsed == Raking.Trim(low: 0.2, high: 5))
     }
 

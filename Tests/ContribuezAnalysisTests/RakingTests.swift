@@ -184,6 +184,50 @@ struct RakingTests {
         #expect(report.maxRelativeMarginError <= 1e-10)
     }
 
+    @Test("raking the table of cells gives the same weights as raking respondents one by one")
+    func cellsAndRespondentsAgree() throws {
+        // setup
+        let margins = try Raking.parseMargins(csv: RakingFixtures.text("hdv2003-margins.csv"))
+        let encoded = try Raking.encodeRespondents(csv: RakingFixtures.text("hdv2003-respondents.csv"), margins: margins)
+        var oneByOne = Raking.Options()
+        oneByOne.aggregateCells = false
+        var oneByOneTrimmed = Raking.Options(trim: .init(low: 0.3, high: 48))
+        oneByOneTrimmed.aggregateCells = false
+
+        // act
+        let cells = try Raking.rake(codes: encoded.codes, margins: encoded.margins)
+        let respondents = try Raking.rake(codes: encoded.codes, margins: encoded.margins, options: oneByOne)
+        let cellsTrimmed = try Raking.rake(codes: encoded.codes, margins: encoded.margins, options: .init(trim: .init(low: 0.3, high: 48)))
+        let respondentsTrimmed = try Raking.rake(codes: encoded.codes, margins: encoded.margins, options: oneByOneTrimmed)
+
+        // check
+        let gap = zip(cells.weights, respondents.weights).map { abs($0 - $1) }.max()!
+        let trimmedGap = zip(cellsTrimmed.weights, respondentsTrimmed.weights).map { abs($0 - $1) }.max()!
+        #expect(gap < 1e-9)
+        #expect(trimmedGap < 1e-6)
+        #expect(respondents.report.maxRelativeMarginError <= 1e-10)
+    }
+
+    @Test("base weights with trimming rake respondents one by one and respect the bounds")
+    func baseWeightsWithTrimming() throws {
+        // setup: base weights varying inside cells, so cells cannot be merged
+        let margins = RakingSamples.margins
+        let codes = RakingSamples.codes(n: 3000, probabilities: [[0.3, 0.7], [0.3, 0.6, 0.1], [0.15, 0.2, 0.65]], seed: 5)
+        let base = (0..<3000).map { 0.5 + Double($0 % 7) / 4 }
+
+        // act
+        let result = try Raking.rake(codes: codes, margins: margins, baseWeights: base, options: .init(trim: .init(low: 0.3, high: 5)))
+
+        // check
+        #expect(result.weights.allSatisfy { $0 >= 0.3 - 1e-9 && $0 <= 5 + 1e-9 })
+        #expect(result.report.maxRelativeMarginError <= 1e-10)
+        // respondents of one cell keep the order of their base weights unless clipped
+        let cell = (0..<3000).filter { codes[0][$0] == 1 && codes[1][$0] == 1 && codes[2][$0] == 2 }
+        let free = cell.filter { result.weights[$0] > 0.3 + 1e-9 && result.weights[$0] < 5 - 1e-9 }
+        let ratios = free.map { result.weights[$0] / base[$0] }
+        #expect(free.count > 100 && ratios.max()! - ratios.min()! < 1e-9)
+    }
+
     @Test("base weights that already meet the margins come back unchanged, normalised to mean 1")
     func baseWeightsAlreadyCalibrated() throws {
         // setup: weights that make a 2×2 sample match the margins exactly

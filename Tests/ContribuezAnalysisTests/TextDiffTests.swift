@@ -22,6 +22,8 @@ struct TextDiffTests {
         "personne", "qui", "en", "fait", "la", "demande", "dans", "un", "délai", "d'un", "mois",
         "administration", "peut", "doit", "ne", "pas", "être", "aujourd’hui", "élève", "Œuvre", "ça",
         "1er", "2016", "«", "»", ",", ".", ";", ":", "—", "(", ")", "!", "?", "'",
+        // Decomposed accents, a combining mark after punctuation, emoji sequences.
+        "e\u{301}lu", "cafe\u{301}", "'\u{301}", "👩‍👩‍👧", "👍🏽", "🇫🇷", "\u{FEFF}", "\r\n",
     ]
     static let separators = [" ", " ", " ", " ", "  ", "\n", "\n\n", "\t", "\u{00A0}"]
 
@@ -67,8 +69,10 @@ struct TextDiffTests {
     }
 
     static func checkWellFormed(_ segments: [TextDiff.Segment], old: String, new: String) {
-        #expect(oldText(segments) == old)
-        #expect(newText(segments) == new)
+        // NB: compared as bytes, since String equality would accept a
+        // canonically equivalent but differently encoded text.
+        #expect(Array(oldText(segments).utf8) == Array(old.utf8))
+        #expect(Array(newText(segments).utf8) == Array(new.utf8))
         #expect(segments.allSatisfy { !$0.text.isEmpty })
         for (l, r) in zip(segments, segments.dropFirst()) {
             #expect(kind(l) != kind(r), "adjacent segments of the same kind must be merged")
@@ -88,6 +92,33 @@ struct TextDiffTests {
             // act
             let segments = TextDiff.words(from: old, to: new)
             // check
+            Self.checkWellFormed(segments, old: old, new: new)
+        }
+    }
+
+    @Test("the token-level diff is minimal: it keeps as many tokens as the longest common subsequence")
+    func minimality() {
+        // setup
+        var rng = SeededGenerator(state: 1986)
+        let alphabet = ["a", "b", "c", "d"]
+        for _ in 0..<500 {
+            let old = (0..<Int.random(in: 0...14, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+                .joined(separator: ".")
+            let new = (0..<Int.random(in: 0...14, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+                .joined(separator: ".")
+            let a = TextDiff.tokenize(old).map(String.init)
+            let b = TextDiff.tokenize(new).map(String.init)
+            var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+            for i in 0..<a.count {
+                for j in 0..<b.count {
+                    lcs[i + 1][j + 1] = a[i] == b[j] ? lcs[i][j] + 1 : max(lcs[i][j + 1], lcs[i + 1][j])
+                }
+            }
+            // act
+            let segments = TextDiff.tokenDiff(from: old, to: new)
+            // check
+            let kept = segments.map { if case .same(let text) = $0 { TextDiff.tokenize(text).count } else { 0 } }
+            #expect(kept.reduce(0, +) == lcs[a.count][b.count], "\(old) → \(new)")
             Self.checkWellFormed(segments, old: old, new: new)
         }
     }
@@ -132,6 +163,38 @@ struct TextDiffTests {
         #expect(tokens == ["L'État", ",", " ", "aujourd’hui", " ", ":", " ", "«", " ", "élève", " ", "»", "  ", "1er", "!"])
     }
 
+    @Test("combining marks stay in their word and emoji sequences stay whole")
+    func tokenizationOfCombiningSequences() {
+        // act
+        let tokens = TextDiff.tokenize("cafe\u{301} e\u{301}lu 👩‍👩‍👧!").map { Array($0.unicodeScalars) }
+        // check
+        #expect(
+            tokens == [
+                Array("cafe\u{301}".unicodeScalars), [" "], Array("e\u{301}lu".unicodeScalars), [" "],
+                Array("👩‍👩‍👧".unicodeScalars), ["!"],
+            ])
+    }
+
+    @Test("once the word budget is spent, unchanged paragraphs are still shown as unchanged")
+    func coarseFallbackKeepsParagraphs() {
+        // setup
+        var rng = SeededGenerator(state: 1978)
+        let kept = (0..<3).map { _ in Self.randomText(words: 60, using: &rng).replacingOccurrences(of: "\n", with: " ") }
+        let dropped = (0..<3).map { _ in Self.randomText(words: 60, using: &rng).replacingOccurrences(of: "\n", with: " ") }
+        let added = (0..<3).map { _ in Self.randomText(words: 60, using: &rng).replacingOccurrences(of: "\n", with: " ") }
+        let old = [dropped[0], kept[0], dropped[1], kept[1], dropped[2], kept[2]].joined(separator: "\n\n")
+        let new = [added[0], kept[0], added[1], kept[1], added[2], kept[2]].joined(separator: "\n\n")
+        // act
+        let segments = TextDiff.words(from: old, to: new, budget: 1)
+        // check
+        Self.checkWellFormed(segments, old: old, new: new)
+        let unchanged = segments.compactMap { if case .same(let text) = $0 { text } else { nil } }
+        for paragraph in kept {
+            #expect(unchanged.contains { $0.contains(paragraph) }, "kept paragraph shown as changed: \(paragraph.prefix(40).debugDescription)")
+        }
+        #expect(!unchanged.contains { $0.contains(dropped[0]) })
+    }
+
     @Test("consecutive replaced words are grouped into one change instead of interleaving around spaces")
     func replacedPhraseIsGrouped() {
         // setup
@@ -164,6 +227,18 @@ struct TextDiffTests {
         // act / check
         #expect(TextDiff.words(from: "Même texte.", to: "Même texte.") == [.same("Même texte.")])
         #expect(TextDiff.words(from: "", to: "") == [])
+    }
+
+    @Test("a precomposed accent replaced by a decomposed one is a change, not an identity")
+    func canonicallyEquivalentTexts() {
+        // setup
+        let old = "Un élu."
+        let new = "Un e\u{301}lu."
+        // act
+        let segments = TextDiff.words(from: old, to: new)
+        // check
+        #expect(segments.count == 4)
+        Self.checkWellFormed(segments, old: old, new: new)
     }
 
     @Test("an empty old text is all added and an empty new text is all removed")

@@ -95,7 +95,6 @@ final class Browser: @unchecked Sendable {
         var all = fields
         if let token = csrf ?? lastCSRF { all.append(("_csrf", token)) }
         var h: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-        h[.host] = "localhost"
         if let origin { h[HTTPField.Name("Origin")!] = origin }
         for f in extra { h[f.name] = f.value }
         return try await request(.post, uri, headers: h, body: Self.encode(all))

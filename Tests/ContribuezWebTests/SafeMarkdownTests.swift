@@ -87,6 +87,9 @@ struct SafeMarkdownTests {
         String(repeating: "*", count: 40) + "x" + String(repeating: "*", count: 40),
         String(repeating: "[", count: 30) + "x](https://ok.example)" + String(repeating: "]", count: 30),
         "\0<script>",
+        "<\u{338}script>alert(1)</script>",
+        "[x\u{301}](https://ok.example/\"\u{301} onmouseover=x)",
+        "\u{FEFF}<script>",
         "line\r\n<script>\rmore",
     ]
 

@@ -94,6 +94,20 @@ let trimStart = clock.now
 let trimmed = try Raking.rake(codes: codes, margins: margins, options: .init(trim: .init(low: 0.2, high: 5)))
 print("swift_engine_trim_0.2_5_s=\(seconds(clock.now - trimStart)) iterations=\(trimmed.report.iterations) at_bounds=\(trimmed.report.weightsAtTrimBounds)")
 
+// The same raking without merging cells: the respondent-by-respondent IPF loop.
+var oneByOne = Raking.Options()
+oneByOne.aggregateCells = false
+let oneStart = clock.now
+let one = try Raking.rake(codes: codes, margins: margins, options: oneByOne)
+print("swift_engine_one_by_one_s=\(seconds(clock.now - oneStart)) one_iterations=\(one.report.iterations)")
+
+// Base weights and trimming together: the respondent-by-respondent path (no cell merging).
+let baseWeights = (0..<n).map { 0.5 + Double(($0 &* 2_654_435_761) % 1000) / 666.0 }
+let baseStart = clock.now
+let based = try Raking.rake(
+    codes: codes, margins: margins, baseWeights: baseWeights, options: .init(trim: .init(low: 0.2, high: 5)))
+print("swift_engine_base_weights_trim_s=\(seconds(clock.now - baseStart)) base_iterations=\(based.report.iterations)")
+
 if let dataDir {
     let dir = URL(fileURLWithPath: dataDir)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -110,6 +124,10 @@ if let dataDir {
     }
     try respondents.write(to: dir.appendingPathComponent("respondents.csv"), atomically: true, encoding: .utf8)
     try marginsCSV.write(to: dir.appendingPathComponent("margins.csv"), atomically: true, encoding: .utf8)
+    let encodeStart = clock.now
+    let parsed = try Raking.parseMargins(csv: marginsCSV)
+    _ = try Raking.encodeRespondents(csv: respondents, margins: parsed)
+    print("swift_csv_read_encode_s=\(seconds(clock.now - encodeStart))")
     let start = clock.now
     let (csv, _) = try Raking.reweightCSV(respondents: respondents, margins: marginsCSV)
     print("swift_csv_end_to_end_s=\(seconds(clock.now - start))")
