@@ -17,13 +17,13 @@ public enum DemoConsultation {
             provenance: "Articles : avant-projet de loi pour une République numérique (Gouvernement, 2015, Licence Ouverte). Participants et contributions : fictifs, écrits pour la démonstration.")
 
         var sections: [ImportBundle.SectionItem] = []
-        for (i, a) in draftArticles.enumerated() {
+        for a in draftArticles {
             let item = ImportBundle.ArticleItem(
                 key: a.key, number: a.number, title: a.title, body: a.body, explanation: a.explanation, importedTally: nil)
             if let last = sections.last, last.title == a.section {
                 sections[sections.count - 1].articles.append(item)
             } else {
-                sections.append(.init(title: a.section, subtitle: "Titre \(i < 2 ? "Ier" : i < 3 ? "II" : "III")", articles: [item]))
+                sections.append(.init(title: a.section, subtitle: "", articles: [item]))
             }
         }
 
@@ -70,11 +70,13 @@ public enum DemoConsultation {
                   body: "Sans le code, impossible de vérifier qu’une décision automatisée respecte la loi.",
                   stance: .for, createdAt: t + 420, importedTally: nil),
         ]
-        let values: [VoteValue] = [.agree, .agree, .mixed, .agree, .disagree, .agree]
+        // One row per article, one column per participant: varied on purpose, so the bars differ.
+        let a = VoteValue.agree, m = VoteValue.mixed, d = VoteValue.disagree
+        let values: [[VoteValue]] = [[a, a, m, a, d, a], [a, m, d, d, a, m], [d, d, a, m, d, a], [a, a, a, m, a, a], [m, m, d, a, d, d], [a, d, m, a, a, d]]
         var votes: [ImportBundle.VoteItem] = []
         for (i, p) in people.enumerated() {
-            for (j, a) in draftArticles.enumerated() {
-                votes.append(.init(participantKey: p.key, targetKey: a.key, value: values[(i + j) % values.count], at: t + Double(i * 10 + j)))
+            for (j, article) in draftArticles.enumerated() {
+                votes.append(.init(participantKey: p.key, targetKey: article.key, value: values[j % values.count][i], at: t + Double(i * 10 + j)))
             }
             votes.append(.init(participantKey: p.key, targetKey: "prop-1", value: i % 3 == 0 ? .mixed : .agree, at: t + 500))
             votes.append(.init(participantKey: p.key, targetKey: "amd-1", value: i % 2 == 0 ? .agree : .disagree, at: t + 510))

@@ -132,7 +132,7 @@ struct PageHandlers {
         }
         let phase = c.phase(at: now)
         var data: [String: Any] = [
-            "c": ["title": c.title, "summary": c.summary, "institution": c.institution, "provenance": c.provenance as Any],
+            "c": ["title": c.title, "summary": c.summary, "institution": c.institution].merging(c.provenance.map { ["provenance": $0] } ?? [:]) { a, _ in a },
             "phase": phase.rawValue, "phaseLabel": s.phaseLabel(phase), "dates": s.dates(c), "sections": sectionData,
             "proposalsURL": SiteRoute.proposals(consultationID: id).path + "#propositions", "proposalCount": proposals.total,
         ]
@@ -191,12 +191,13 @@ struct PageHandlers {
             "bodyHTML": SafeMarkdown.html(a.body),
             "amendmentCount": amendments.total,
             "amendments": amendments.items.map { r -> [String: Any] in
-                [
+                var d: [String: Any] = [
                     "url": SiteRoute.contribution(r.contribution.id).path, "heading": s.heading(r.contribution),
                     "tallyText": s.tallyText(.amendment, r.tally, r.contribution.importedTally),
-                    "repliesText": r.replies > 0 ? s.text("replies", ["n": "\(r.replies)"]) : nil as String?,
                     "diffHTML": Screen.diffHTML(from: a.body, to: r.contribution.body, lang: s.lang, catalogue: deps.catalogue),
-                ] as [String: Any]
+                ]
+                if r.replies > 0 { d["repliesText"] = r.replies == 1 ? s.text("reply_one") : s.text("replies", ["n": "\(r.replies)"]) }
+                return d
             },
             "amendmentAction": SiteRoute.amendArticle(id).path,
             "amendmentHint": s.hint(Limits.amendmentText), "rationaleHint": s.hint(Limits.rationale),
@@ -319,10 +320,11 @@ struct PageHandlers {
         let isMe = ctx.participant?.id == id
         var data: [String: Any] = [
             "heading": s.text("participant_page", ["name": p.displayName]),
-            "kindLabel": s.text("kind_\(p.kind.rawValue)"), "organization": p.organization as Any,
+            "kindLabel": s.text("kind_\(p.kind.rawValue)"),
             "since": s.text("member_since", ["date": deps.catalogue.date(p.createdAt, s.lang)]),
             "contributions": contributions.items.map { s.row($0) }, "contributionCount": contributions.total, "isMe": isMe,
         ]
+        if let org = p.organization { data["organization"] = org }
         data["contributionPager"] = s.pager(contributions, label: s.text("my_contributions"), link: { "\(path)?contributions=\($0)" })
         // NB: votes are political opinions: only their author sees them, never the public.
         if isMe {

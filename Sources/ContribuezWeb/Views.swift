@@ -119,7 +119,7 @@ struct Screen {
             d["stanceLabel"] = text(stance == .for ? "arguments_for" : "arguments_against")
         }
         if let url = c.url { d["sourceURL"] = url }
-        if r.replies > 0 { d["repliesText"] = text("replies", ["n": "\(r.replies)"]) }
+        if r.replies > 0 { d["repliesText"] = (r.replies == 1 ? text("reply_one") : text("replies", ["n": "\(r.replies)"])) }
         if canVote && c.kind.votingScale == .usefulness {
             d["usefulForm"] = [
                 "action": SiteRoute.voteContribution(c.id).path, "voted": myVotes[.contribution(c.id)] == .useful, "back": back,

@@ -60,8 +60,7 @@ struct PageTests {
     func demoTally(_ server: TestServer, _ article: Article) async throws -> Tally {
         // The demo's own participants voted 6 times on each article.
         var t = Tally()
-        let values: [VoteValue] = [.agree, .agree, .mixed, .agree, .disagree, .agree]
-        for i in 0..<6 { t.add(values[(i + 0) % 6]) }
+        for v in [VoteValue.agree, .agree, .mixed, .agree, .disagree, .agree] { t.add(v) }
         return t
     }
 

@@ -13,6 +13,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
 shots = os.environ.get("CONTRIBUEZ_SCREENSHOTS")
@@ -61,6 +62,13 @@ def main():
         wait_up(base)
         d = driver()
         d.implicitly_wait(5)
+
+        def see(text, seconds=15):
+            """Waits for the text to be on the page (a form post navigates asynchronously)."""
+            try:
+                WebDriverWait(d, seconds).until(lambda drv: text in drv.page_source)
+            except Exception:
+                raise AssertionError(f"not on the page after {seconds}s: {text!r}")
         steps = []
 
         def step(name):
@@ -72,7 +80,7 @@ def main():
         @step("home lists the demo consultation")
         def _():
             d.get(base)
-            assert "Pour une République numérique (démonstration)" in d.page_source, d.page_source[:500]
+            see("Pour une République numérique (démonstration)")
 
         @step("sign up")
         def _():
@@ -82,7 +90,7 @@ def main():
             d.find_element(By.ID, "displayName").send_keys("Navigatrice")
             d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
             d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-            assert "Navigatrice" in d.page_source, "signed-in name not shown"
+            see("Navigatrice")
 
         @step("vote on the first article")
         def _():
@@ -91,8 +99,8 @@ def main():
             d.find_element(By.CSS_SELECTOR, "ol.articles h4 a").click()
             d.find_element(By.CSS_SELECTOR, "form.vote input[value=disagree]").click()
             d.find_element(By.CSS_SELECTOR, "form.vote button[type=submit]").click()
-            assert "Votre vote est enregistré." in d.page_source
-            assert "Votre vote actuel : Pas d’accord" in d.page_source
+            see("Votre vote est enregistré.")
+            see("Votre vote actuel : Pas d’accord")
 
         @step("propose an amendment and see it listed with its diff")
         def _():
@@ -103,10 +111,10 @@ def main():
             text.send_keys(current.replace("diffusent publiquement", "publient sans délai", 1))
             d.find_element(By.ID, "amendment-rationale").send_keys("Une rédaction plus directe.")
             text.find_element(By.XPATH, "./ancestor::form").find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            assert "Votre contribution est publiée." in d.page_source
-            assert "Une rédaction plus directe." in d.page_source
+            see("Votre contribution est publiée.")
+            see("Une rédaction plus directe.")
             d.find_element(By.PARTIAL_LINK_TEXT, "Retour à l’article").click()
-            assert "Modification proposée par Navigatrice" in d.page_source
+            see("Modification proposée par Navigatrice")
             assert d.find_elements(By.CSS_SELECTOR, ".diff ins"), "no <ins> in the diff"
             if shots:
                 d.save_screenshot(os.path.join(shots, "article.png"))
@@ -120,6 +128,8 @@ def main():
                 failed += 1
                 print(f"FAILED - {name}")
                 traceback.print_exc()
+                print("page:", d.current_url, d.title)
+                print(d.find_element(By.TAG_NAME, "main").text[:1500] if d.find_elements(By.TAG_NAME, "main") else d.page_source[:1500])
                 break
         failed += len(steps) - passed - failed
     except Exception:
