@@ -62,7 +62,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore"]),
-        .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis"]),
+        .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis"], exclude: ["Fixtures"]),
         .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore"]),
         .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore"]),
         .testTarget(

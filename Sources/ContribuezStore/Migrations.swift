@@ -9,8 +9,11 @@ public enum Migrations {
         public let statements: [String]
     }
 
+    /// Every migration in order: the participation core, then each feature's own (numbered 0002…, 0003…).
+    public static var all: [Migration] { core + synthesis + profiles }
+
     /// `AUTOINCREMENT_PK` is replaced per backend: SQLite `INTEGER PRIMARY KEY`, PostgreSQL `BIGSERIAL PRIMARY KEY`.
-    public static let all: [Migration] = [
+    static let core: [Migration] = [
         Migration(id: "0001-participation-core", statements: [
             """
             CREATE TABLE consultations (

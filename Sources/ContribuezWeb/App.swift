@@ -55,6 +55,8 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     router.add(middleware: SessionMiddleware(deps: deps))
     PageHandlers(deps: deps).register(on: router)
     APIHandlers(deps: deps).register(on: router)
+    SynthesisHandlers(deps: deps).register(on: router)
+    ProfileHandlers(deps: deps).register(on: router)
     router.get("/health") { _, _ in "ok" }
     return router
 }

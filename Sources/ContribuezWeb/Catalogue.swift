@@ -24,6 +24,10 @@ public enum Lang: String, Sendable, CaseIterable {
     }
 }
 
+public enum CatalogueError: Error, Equatable {
+    case duplicateKey(String, String)
+}
+
 /// The single message catalogue (Resources/catalogue.json): every text of the interface, in French and English.
 public struct Catalogue: Sendable {
     let messages: [String: [String: String]]
@@ -32,12 +36,24 @@ public struct Catalogue: Sendable {
         messages = try JSONDecoder().decode([String: [String: String]].self, from: data)
     }
 
+    /// Merges `Resources/catalogue/*.json` (one file per feature) into the one catalogue; a key defined twice is an error.
     public static func bundled() throws -> Catalogue {
-        guard let url = Bundle.module.url(forResource: "catalogue", withExtension: "json", subdirectory: "Resources") else {
+        guard let dir = Bundle.module.url(forResource: "catalogue", withExtension: nil, subdirectory: "Resources") else {
             throw CocoaError(.fileNoSuchFile)
         }
-        return try Catalogue(data: Data(contentsOf: url))
+        var merged: [String: [String: String]] = [:]
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+        for file in files {
+            let part = try JSONDecoder().decode([String: [String: String]].self, from: Data(contentsOf: dir.appendingPathComponent(file)))
+            for (k, v) in part {
+                if merged[k] != nil { throw CatalogueError.duplicateKey(k, file) }
+                merged[k] = v
+            }
+        }
+        return Catalogue(messages: merged)
     }
+
+    init(messages: [String: [String: String]]) { self.messages = messages }
 
     /// The message for `key`, with `{name}` placeholders filled. A missing key shows itself, so it is noticed.
     public func text(_ key: String, _ lang: Lang, _ params: [String: String] = [:]) -> String {

@@ -72,7 +72,7 @@ struct Migrate: AsyncParsableCommand {
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a consultation from another platform's open data.",
-        subcommands: [ImportRepubliqueNumerique.self])
+        subcommands: [ImportRepubliqueNumerique.self, ImportPolis.self])
 }
 
 struct ImportRepubliqueNumerique: AsyncParsableCommand {

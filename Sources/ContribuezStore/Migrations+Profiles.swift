@@ -1,0 +1,4 @@
+extension Migrations {
+    /// Opt-in profile questionnaire and organisers' margins (issue 4). Numbered 0003-….
+    static let profiles: [Migration] = []
+}
