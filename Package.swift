@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "ContribuezAnalysis"),
         // Turns other platforms' open data (République numérique, Polis) and the demo into import bundles.
         .target(name: "ContribuezImport", dependencies: ["ContribuezCore", "ContribuezAnalysis"]),
+        // Runs analyses over a consultation's stored data and writes results back (synthesis, representativeness).
+        .target(name: "ContribuezSynthesis", dependencies: ["ContribuezCore", "ContribuezAnalysis"]),
         .target(
             name: "ContribuezStore",
             dependencies: [
@@ -39,6 +41,7 @@ let package = Package(
                 "ContribuezCore",
                 "ContribuezAnalysis",
                 "ContribuezStore",
+                "ContribuezSynthesis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -55,6 +58,7 @@ let package = Package(
                 "ContribuezStore",
                 "ContribuezWeb",
                 "ContribuezImport",
+                "ContribuezSynthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,11 +68,12 @@ let package = Package(
         .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore"]),
         .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis"], exclude: ["Fixtures"]),
         .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore"]),
+        .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport"]),
         .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore"]),
         .testTarget(
             name: "ContribuezWebTests",
             dependencies: [
-                "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport",
+                "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport", "ContribuezSynthesis", "ContribuezAnalysis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -128,7 +128,7 @@ public struct VoteEvent: Sendable, Equatable {
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,
 /// and one conformance suite runs against both.
-public protocol Store: Sendable {
+public protocol Store: SynthesisStore, ProfileStore {
     // Consultations and text
     func createConsultation(_ new: NewConsultation) async throws -> Consultation
     func consultations() async throws -> [Consultation]
@@ -144,6 +144,8 @@ public protocol Store: Sendable {
     // Participants and sessions
     func createParticipant(_ new: NewParticipant, passwordHash: String) async throws -> Participant
     func participant(id: ID) async throws -> Participant?
+    /// Gives a participant a role (organiser, moderator, participant). False when there is no such participant.
+    func setRole(participantID: ID, role: Role) async throws -> Bool
     /// The participant and their password hash, looked up by e-mail (case-insensitive).
     func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)?
     func createSession(tokenHash: String, participantID: ID, csrfToken: String, createdAt: Date, expiresAt: Date) async throws

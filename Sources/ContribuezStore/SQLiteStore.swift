@@ -158,6 +158,13 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func setRole(participantID: ID, role: Role) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE participants SET role = ? WHERE id = ?", arguments: [role.rawValue, participantID])
+            return db.changesCount > 0
+        }
+    }
+
     public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(

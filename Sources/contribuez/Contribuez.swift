@@ -13,7 +13,7 @@ struct Contribuez: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contribuez",
         abstract: "Contribuez: public consultation on a draft text, article by article.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Analyze.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, Analyze.self, Grant.self])
 }
 
 /// Options shared by every command that touches data.
@@ -96,5 +96,21 @@ struct ImportRepubliqueNumerique: AsyncParsableCommand {
         } catch {
             throw ValidationError("import failed, nothing was written: \(error)")
         }
+    }
+}
+
+struct Grant: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Give an account a role: organiser (runs analyses, uploads margins), moderator, or participant.")
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "E-mail address of the account.") var email: String
+    @Argument(help: "organiser, moderator or participant.") var role: String
+
+    func run() async throws {
+        guard let role = Role(rawValue: role) else { throw ValidationError("role must be organiser, moderator or participant") }
+        let store = try db.open()
+        guard let found = try await store.credentials(email: email) else { throw ValidationError("no account with the e-mail \(email)") }
+        _ = try await store.setRole(participantID: found.participant.id, role: role)
+        print("\(email) is now \(role.rawValue)")
     }
 }
