@@ -1,4 +1,20 @@
 import Foundation
 
-/// Storage the synthesis needs (issue 3): analysis runs and results. `Store` inherits it.
-public protocol SynthesisStore: Sendable {}
+/// Storage the synthesis needs (issue 3): a consistent snapshot of a consultation's votes and
+/// texts, and analysis runs with their status, progress and JSON results. `Store` inherits it.
+public protocol SynthesisStore: Sendable {
+    /// Everything the synthesis reads, from one read transaction (a consistent snapshot).
+    /// Nil when there is no such consultation.
+    func synthesisSnapshot(consultationID: ID) async throws -> SynthesisSnapshot?
+    /// Records a new run as `running`. Nil when a run of that consultation is already running and
+    /// has reported progress within `staleAfter` seconds (an older one is marked failed: its process died).
+    func startSynthesisRun(consultationID: ID, at: Date, staleAfter: TimeInterval) async throws -> SynthesisRun?
+    /// Records the stage and progress (0…1) of a running run.
+    func updateSynthesisRun(id: ID, stage: String, progress: Double, at: Date) async throws
+    /// Ends a run: `succeeded` with its JSON result, or `failed` with a message (for organisers, never user data).
+    func finishSynthesisRun(id: ID, result: Data?, failure: String?, at: Date) async throws
+    /// The most recent run of the consultation, whatever its status.
+    func latestSynthesisRun(consultationID: ID) async throws -> SynthesisRun?
+    /// The most recent succeeded run and its JSON result.
+    func latestSynthesisResult(consultationID: ID) async throws -> (run: SynthesisRun, json: Data)?
+}

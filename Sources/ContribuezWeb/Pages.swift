@@ -135,6 +135,7 @@ struct PageHandlers {
             "c": ["title": c.title, "summary": c.summary, "institution": c.institution].merging(c.provenance.map { ["provenance": $0] } ?? [:]) { a, _ in a },
             "phase": phase.rawValue, "phaseLabel": s.phaseLabel(phase), "dates": s.dates(c), "sections": sectionData,
             "proposalsURL": SiteRoute.proposals(consultationID: id).path + "#propositions", "proposalCount": proposals.total,
+            "synthesisURL": SiteRoute.synthesis(id).path, "representativenessURL": SiteRoute.representativeness(id).path,
         ]
         if !proposals.items.isEmpty { data["proposals"] = ["items": proposals.items.map { s.row($0) }] }
         if phase != .open { data["refusal"] = deps.catalogue.message(for: phase == .closed ? .closed : .notOpenYet, s.lang) }

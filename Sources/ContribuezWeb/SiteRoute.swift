@@ -11,6 +11,10 @@ public enum SiteRoute: Sendable, Equatable {
     case contribution(ID)
     case participant(ID)
     case signUp, signIn
+    /// Synthesis page (SynthesisPages.swift) and representativeness dashboard (DashboardPages.swift).
+    case synthesis(ID)
+    case representativeness(ID)
+    case profile
     // POST
     case signOut
     case language
@@ -25,7 +29,8 @@ public enum SiteRoute: Sendable, Equatable {
 
     public var method: String {
         switch self {
-        case .home, .consultation, .proposals, .article, .contribution, .participant, .signUp, .signIn: return "GET"
+        case .home, .consultation, .proposals, .article, .contribution, .participant, .signUp, .signIn,
+             .synthesis, .representativeness, .profile: return "GET"
         default: return "POST"
         }
     }
@@ -38,6 +43,9 @@ public enum SiteRoute: Sendable, Equatable {
         case .article(let id): return "/articles/\(id)"
         case .contribution(let id): return "/contributions/\(id)"
         case .participant(let id): return "/participants/\(id)"
+        case .synthesis(let id): return "/consultations/\(id)/synthese"
+        case .representativeness(let id): return "/consultations/\(id)/representativite"
+        case .profile: return "/profil"
         case .signUp: return "/signup"
         case .signIn: return "/signin"
         case .signOut: return "/signout"

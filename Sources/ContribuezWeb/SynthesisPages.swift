@@ -1,9 +1,119 @@
 import ContribuezCore
+import ContribuezSynthesis
+import Foundation
+import HTTPTypes
 import Hummingbird
+
+/// The synthesis routes (issue 3). Links are printed from here, never assembled elsewhere.
+public enum SynthesisRoute: Sendable, Equatable {
+    case page(ID)
+    /// POST: an organiser starts a run.
+    case run(ID)
+    case json(ID)
+    case csv(ID, SynthesisTable)
+    case stylesheet
+
+    public var method: String { if case .run = self { return "POST" } else { return "GET" } }
+
+    public var path: String {
+        switch self {
+        case .page(let id), .run(let id): return "/consultations/\(id)/synthese"
+        case .json(let id): return "/consultations/\(id)/synthese.json"
+        case .csv(let id, let table): return "/consultations/\(id)/synthese/\(table.rawValue).csv"
+        case .stylesheet: return "/static/synthesis.css"
+        }
+    }
+
+    static let patterns: [(method: String, pattern: String)] = [
+        ("GET", "/consultations/:id/synthese"), ("POST", "/consultations/:id/synthese"),
+        ("GET", "/consultations/:id/synthese.json"), ("GET", "/consultations/:id/synthese/:table"), ("GET", "/static/synthesis.css"),
+    ]
+}
 
 /// Synthesis pages and downloads (issue 3).
 struct SynthesisHandlers {
     let deps: WebDependencies
 
-    func register(on router: Router<WebContext>) {}
+    func register(on router: Router<WebContext>) {
+        router.get("/consultations/:id/synthese") { req, ctx in try await page(req, ctx) }
+        router.post("/consultations/:id/synthese") { req, ctx in try await trigger(req, ctx) }
+        router.get("/consultations/:id/synthese.json") { req, ctx in try await json(req, ctx) }
+        router.get("/consultations/:id/synthese/:table") { req, ctx in try await csv(req, ctx) }
+        router.get("/static/synthesis.css") { _, _ in SynthesisStylesheet.response() }
+    }
+
+    func screen(_ req: Request, _ ctx: WebContext) -> Screen { Screen(deps: deps, context: ctx, request: req) }
+
+    /// The consultation of the route, when the visitor may read it.
+    func readable(_ ctx: WebContext) async throws -> Consultation? {
+        guard let id = ctx.parameters.get("id", as: Int64.self), id > 0, let c = try await deps.store.consultation(id: id),
+              Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()) == .allowed else { return nil }
+        return c
+    }
+
+    func stored(_ id: ID) async throws -> (run: SynthesisRun, report: SynthesisReport)? {
+        guard let found = try await deps.store.latestSynthesisResult(consultationID: id),
+              let report = try? SynthesisReport.decoder.decode(SynthesisReport.self, from: found.json) else { return nil }
+        return (found.run, report)
+    }
+
+    func page(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        let s = screen(req, ctx)
+        guard let c = try await readable(ctx) else { return s.notFound() }
+        let latest = try await deps.store.latestSynthesisRun(consultationID: c.id)
+        let result = try await stored(c.id)
+        let view = SynthesisView(screen: s, consultation: c)
+        let data = view.data(latest: latest, result: result?.report, canRun: SynthesisPermissions.canRun(ctx.actor))
+        return s.html("synthesis", title: s.text("synthesis_title", ["title": c.title]), data: data)
+    }
+
+    func trigger(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        let s = screen(req, ctx)
+        switch await FormGuard.check(req, ctx, s) {
+        case .failure(let r): return r.response
+        case .success: break
+        }
+        guard let c = try await readable(ctx) else { return s.notFound() }
+        guard SynthesisPermissions.canRun(ctx.actor) else { return s.error(.forbidden, s.text("synthesis_organisers_only")) }
+        let (store, clock) = (deps.store, deps.clock)
+        if let run = try await Synthesis.start(store: store, consultationID: c.id, clock: clock) {
+            // NB: off the request path; the run row reports progress to every page and node.
+            Task.detached { await Synthesis.execute(run, store: store, clock: clock) }
+        }
+        return Screen.redirect(SynthesisRoute.page(c.id).path)
+    }
+
+    func json(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        let s = screen(req, ctx)
+        guard let c = try await readable(ctx) else { return s.notFound() }
+        guard let found = try await deps.store.latestSynthesisResult(consultationID: c.id) else {
+            return s.error(.notFound, s.text("synthesis_none"))
+        }
+        return SynthesisDownloads.response(
+            found.json, contentType: "application/json; charset=utf-8", filename: "synthese-\(c.id).json")
+    }
+
+    func csv(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        let s = screen(req, ctx)
+        guard let c = try await readable(ctx) else { return s.notFound() }
+        let raw = ctx.parameters.get("table") ?? ""
+        guard raw.hasSuffix(".csv"), let table = SynthesisTable(rawValue: String(raw.dropLast(4))) else { return s.notFound() }
+        guard let result = try await stored(c.id) else { return s.error(.notFound, s.text("synthesis_none")) }
+        return SynthesisDownloads.response(
+            Data(SynthesisDownloads.csv(table, result.report).utf8), contentType: "text/csv; charset=utf-8",
+            filename: "synthese-\(c.id)-\(table.rawValue).csv")
+    }
+}
+
+/// Serves `Resources/static/synthesis.css`.
+enum SynthesisStylesheet {
+    static let data: Data? = Bundle.module.url(forResource: "synthesis", withExtension: "css", subdirectory: "Resources/static")
+        .flatMap { try? Data(contentsOf: $0) }
+
+    static func response() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/css; charset=utf-8"
+        headers[.cacheControl] = "public, max-age=3600"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data ?? Data())))
+    }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import ContribuezCore
+
+/// The stored result of a synthesis run (JSON). Participants appear only as pseudonyms drawn
+/// afresh for each run ("P0001"…), never as account ids: the map and the group table show
+/// positions derived from votes, which are political opinions.
+public struct SynthesisReport: Sendable, Codable, Equatable {
+    /// A target as the report names it.
+    public struct TargetRef: Sendable, Codable, Equatable {
+        /// "article:12" or "contribution:34".
+        public var key: String
+        public var kind: SynthesisSnapshot.TargetKind
+        public var id: ID
+        public var label: String
+        public var text: String
+        public init(key: String, kind: SynthesisSnapshot.TargetKind, id: ID, label: String, text: String) {
+            self.key = key; self.kind = kind; self.id = id; self.label = label; self.text = text
+        }
+    }
+
+    public struct Counts: Sendable, Codable, Equatable {
+        public var agree: Int
+        public var mixed: Int
+        public var disagree: Int
+        public init(agree: Int = 0, mixed: Int = 0, disagree: Int = 0) { self.agree = agree; self.mixed = mixed; self.disagree = disagree }
+        public init(_ t: Tally) { self.init(agree: t.agree, mixed: t.mixed, disagree: t.disagree) }
+        public var tally: Tally { Tally(agree: agree, mixed: mixed, disagree: disagree) }
+        public var total: Int { agree + mixed + disagree }
+    }
+
+    /// One ranked target: live votes, imported counters (kept apart), and the Wilson lower bound of
+    /// agreement over both, by which the list is ranked.
+    public struct TallyRow: Sendable, Codable, Equatable {
+        public var rank: Int
+        public var target: TargetRef
+        public var live: Counts
+        public var imported: Counts?
+        public var wilson: Double
+        /// Live votes per participant kind (raw values of `ParticipantKind`).
+        public var byKind: [String: Counts]
+    }
+
+    /// All live opinion votes of one participant kind.
+    public struct KindRow: Sendable, Codable, Equatable {
+        public var kind: String
+        public var voters: Int
+        public var counts: Counts
+    }
+
+    public struct Representative: Sendable, Codable, Equatable {
+        public var target: TargetRef
+        /// "agree" or "disagree".
+        public var stance: String
+        /// Votes of the group in that stance, and votes seen by the group.
+        public var successes: Int
+        public var trials: Int
+        public var probability: Double
+    }
+
+    public struct Group: Sendable, Codable, Equatable {
+        public var index: Int
+        public var size: Int
+        public var representative: [Representative]
+    }
+
+    public struct Point: Sendable, Codable, Equatable {
+        public var participant: String
+        public var x: Double
+        public var y: Double
+        /// Nil when the participant voted too little to be placed in a group.
+        public var group: Int?
+    }
+
+    public struct Scored: Sendable, Codable, Equatable {
+        public var target: TargetRef
+        public var score: Double
+    }
+
+    public struct Groups: Sendable, Codable, Equatable {
+        /// Participants with at least one opinion vote.
+        public var voters: Int
+        public var clustered: Int
+        public var groups: [Group]
+        public var points: [Point]
+        public var consensus: [Scored]
+        public var divisive: [Scored]
+    }
+
+    public struct ClusterMember: Sendable, Codable, Equatable {
+        public var contributionID: ID
+        public var kind: ContributionKind
+        public var excerpt: String
+    }
+
+    /// Near-identical contributions, shown once; nothing is deleted.
+    public struct Cluster: Sendable, Codable, Equatable {
+        public var index: Int
+        public var size: Int
+        public var distinctAuthors: Int
+        public var isBurst: Bool
+        /// Why it is flagged as a campaign (empty: an unremarkable cluster).
+        public var reasons: [String]
+        public var members: [ClusterMember]
+    }
+
+    public var consultationID: ID
+    public var computedAt: Date
+    public var duplicateThreshold: Double
+    public var tallies: [TallyRow]
+    public var kinds: [KindRow]
+    public var groups: Groups
+    public var clusters: [Cluster]
+
+    public init(
+        consultationID: ID, computedAt: Date, duplicateThreshold: Double, tallies: [TallyRow], kinds: [KindRow], groups: Groups,
+        clusters: [Cluster]
+    ) {
+        self.consultationID = consultationID; self.computedAt = computedAt; self.duplicateThreshold = duplicateThreshold
+        self.tallies = tallies; self.kinds = kinds; self.groups = groups; self.clusters = clusters
+    }
+
+    /// Sorted keys, ISO 8601 dates: byte-stable for the same report.
+    public static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }
+
+    public static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}

@@ -1,0 +1,79 @@
+import ContribuezCore
+import ContribuezSynthesis
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Every table of the synthesis, downloadable as CSV. Participants appear only as the run's pseudonyms.
+public enum SynthesisTable: String, Sendable, CaseIterable {
+    case tallies, talliesByKind = "tallies_by_kind", kinds, groups, representative, points, consensus, divisive, clusters
+}
+
+enum SynthesisDownloads {
+    static func response(_ data: Data, contentType: String, filename: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// RFC 4180: a field with a comma, a quote or a line break is quoted, quotes doubled.
+    static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func number(_ d: Double) -> String { String(format: "%.6f", d) }
+
+    static func csv(_ table: SynthesisTable, _ r: SynthesisReport) -> String {
+        var rows: [[String]] = []
+        switch table {
+        case .tallies:
+            rows.append(["rank", "target", "kind", "id", "label", "agree", "mixed", "disagree", "total",
+                         "imported_agree", "imported_mixed", "imported_disagree", "wilson_lower_bound"])
+            for t in r.tallies {
+                rows.append([String(t.rank), t.target.key, t.target.kind.rawValue, String(t.target.id), t.target.label,
+                             String(t.live.agree), String(t.live.mixed), String(t.live.disagree), String(t.live.total),
+                             t.imported.map { String($0.agree) } ?? "", t.imported.map { String($0.mixed) } ?? "",
+                             t.imported.map { String($0.disagree) } ?? "", number(t.wilson)])
+            }
+        case .talliesByKind:
+            rows.append(["target", "participant_kind", "agree", "mixed", "disagree"])
+            for t in r.tallies {
+                for (k, c) in t.byKind.sorted(by: { $0.key < $1.key }) {
+                    rows.append([t.target.key, k, String(c.agree), String(c.mixed), String(c.disagree)])
+                }
+            }
+        case .kinds:
+            rows.append(["participant_kind", "voters", "agree", "mixed", "disagree"])
+            for k in r.kinds { rows.append([k.kind, String(k.voters), String(k.counts.agree), String(k.counts.mixed), String(k.counts.disagree)]) }
+        case .groups:
+            rows.append(["group", "size"])
+            for g in r.groups.groups { rows.append([String(g.index + 1), String(g.size)]) }
+        case .representative:
+            rows.append(["group", "target", "label", "stance", "successes", "trials", "probability"])
+            for g in r.groups.groups {
+                for x in g.representative {
+                    rows.append([String(g.index + 1), x.target.key, x.target.label, x.stance, String(x.successes), String(x.trials), number(x.probability)])
+                }
+            }
+        case .points:
+            rows.append(["participant", "x", "y", "group"])
+            for p in r.groups.points { rows.append([p.participant, number(p.x), number(p.y), p.group.map { String($0 + 1) } ?? ""]) }
+        case .consensus, .divisive:
+            rows.append(["rank", "target", "label", "score"])
+            let list = table == .consensus ? r.groups.consensus : r.groups.divisive
+            for (i, x) in list.enumerated() { rows.append([String(i + 1), x.target.key, x.target.label, number(x.score)]) }
+        case .clusters:
+            rows.append(["cluster", "size", "distinct_authors", "is_burst", "reasons", "contribution_id", "contribution_kind"])
+            for c in r.clusters {
+                for m in c.members {
+                    rows.append([String(c.index + 1), String(c.size), String(c.distinctAuthors), c.isBurst ? "1" : "0",
+                                 c.reasons.joined(separator: ";"), String(m.contributionID), m.kind.rawValue])
+                }
+            }
+        }
+        return rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+}
