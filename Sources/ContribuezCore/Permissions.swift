@@ -6,6 +6,8 @@ public enum Action: Sendable, Equatable {
     case vote
     case withdrawVote
     case contribute(ContributionKind)
+    /// Organiser work on a consultation: run its synthesis, upload or reset its margins. Any phase.
+    case organise
 }
 
 /// Why an action is refused. Each reason maps to one message in the catalogue and one HTTP status.
@@ -20,6 +22,8 @@ public enum RefusalReason: String, Sendable, Equatable, Codable {
     case kindNotAllowed = "kind_not_allowed"
     /// Drafts are seen by organisers only.
     case notPublished = "not_published"
+    /// Only the organising institution's organisers may do this.
+    case organisersOnly = "organisers_only"
     /// Sign-in failed: same reason whether the e-mail or the password was wrong.
     case wrongCredentials = "wrong_credentials"
 }
@@ -53,6 +57,9 @@ public enum Permissions {
         case .read:
             if !consultation.isPublished && !isOrganiser { return .refused(.notPublished) }
             return .allowed
+        case .organise:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            return isOrganiser ? .allowed : .refused(.organisersOnly)
         case .vote, .withdrawVote, .contribute:
             guard let actor else { return .refused(.notSignedIn) }
             if !consultation.isPublished && actor.role != .organiser { return .refused(.notPublished) }

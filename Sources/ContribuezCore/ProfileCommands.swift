@@ -69,11 +69,3 @@ public struct DeleteAccount: Sendable {
     }
 }
 
-/// Organiser-only actions of issue 4, decided in one place.
-public enum ProfilePermissions {
-    /// Uploading or removing a consultation's own margins.
-    public static func canManageMargins(_ actor: Actor?) -> Decision {
-        guard let actor else { return .refused(.notSignedIn) }
-        return actor.role == .organiser ? .allowed : .refused(.kindNotAllowed)
-    }
-}

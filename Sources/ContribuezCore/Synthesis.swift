@@ -91,8 +91,3 @@ public struct SynthesisRun: Sendable, Equatable, Codable {
     }
 }
 
-/// Who may start an analysis run: organisers only.
-/// NB: kept here until `Permissions.can` gains an `Action.runSynthesis` case (Permissions.swift is shared).
-public enum SynthesisPermissions {
-    public static func canRun(_ actor: Actor?) -> Bool { actor?.role == .organiser }
-}

@@ -217,6 +217,13 @@ enum SQLImport {
             if let articleID { articleOf[c.key] = articleID }
         }
         var live: [Target: Tally] = [:]
+        // NB: the consultation is new, so its votes live only in this bundle: the current value of each
+        // (participant, target) is tracked in memory and statements are prepared once (a Polis import has 225k votes).
+        struct Key: Hashable { let participant: ID; let target: Target }
+        var current: [Key: VoteValue] = [:]
+        let insert = try db.cachedStatement(sql: "INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (?, ?, ?, ?, ?)")
+        let update = try db.cachedStatement(sql: "UPDATE votes SET value = ?, cast_at = ? WHERE participant_id = ? AND target_kind = ? AND target_id = ?")
+        let event = try db.cachedStatement(sql: "INSERT INTO vote_events (participant_id, target_kind, target_id, value, at) VALUES (?, ?, ?, ?, ?)")
         for v in bundle.votes {
             guard let pid = participantIDs[v.participantKey] else { throw Failure.unknownKey(v.participantKey) }
             let target: Target
@@ -224,21 +231,16 @@ enum SQLImport {
                 target = .contribution(id)
             } else { throw Failure.unknownKey(v.targetKey) }
             // The last vote of a participant on a target wins, as in a live consultation.
-            let previous = try String.fetchOne(
-                db, sql: "SELECT value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                arguments: [pid, target.kindName, target.id]).flatMap(VoteValue.init(rawValue:))
-            if let previous {
-                try db.execute(
-                    sql: "UPDATE votes SET value = ?, cast_at = ? WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                    arguments: [v.value.rawValue, SQL.ms(v.at), pid, target.kindName, target.id])
+            let key = Key(participant: pid, target: target)
+            if let previous = current[key] {
+                try update.execute(arguments: [v.value.rawValue, SQL.ms(v.at), pid, target.kindName, target.id])
                 live[target, default: .zero].add(previous, -1)
             } else {
-                try db.execute(
-                    sql: "INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [pid, target.kindName, target.id, v.value.rawValue, SQL.ms(v.at)])
+                try insert.execute(arguments: [pid, target.kindName, target.id, v.value.rawValue, SQL.ms(v.at)])
             }
+            current[key] = v.value
             live[target, default: .zero].add(v.value)
-            try SQL.appendVoteEvent(db, pid, target, v.value, v.at)
+            try event.execute(arguments: [pid, target.kindName, target.id, v.value.rawValue, SQL.ms(v.at)])
         }
         for (target, delta) in live { try SQL.bumpTally(db, target, delta) }
         return consultation

@@ -66,7 +66,7 @@ struct DashboardPages {
                 "atBounds": report.weightsAtTrimBounds,
             ] as [String: Any]
         }
-        if ProfilePermissions.canManageMargins(ctx.actor) == .allowed { data["organiser"] = true }
+        if Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed { data["organiser"] = true }
         if !errors.isEmpty { data["errors"] = ["items": errors] }
         if s.request.uri.queryParameters["marges"] == "1" { data["flash"] = s.text("dash_margins_saved") }
         return s.html("dashboard", title: s.text("dash_title"), data: data, status: status)
@@ -163,7 +163,7 @@ struct DashboardPages {
         case .success(let f): form = f
         }
         guard let c = try await readable(req, ctx) else { return s.notFound() }
-        if case .refused(let reason) = ProfilePermissions.canManageMargins(ctx.actor) {
+        if case .refused(let reason) = Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) {
             return reason == .notSignedIn ? s.refused(reason) : s.error(.forbidden, s.text("dash_organisers_only"))
         }
         let source = Validate.clean(form.string("source")), csv = form.string("csv")
@@ -193,7 +193,7 @@ struct DashboardPages {
         case .success: break
         }
         guard let c = try await readable(req, ctx) else { return s.notFound() }
-        if case .refused(let reason) = ProfilePermissions.canManageMargins(ctx.actor) {
+        if case .refused(let reason) = Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) {
             return reason == .notSignedIn ? s.refused(reason) : s.error(.forbidden, s.text("dash_organisers_only"))
         }
         try await deps.store.deleteUploadedMargins(consultationID: c.id)

@@ -10,7 +10,7 @@ enum Statuses {
         switch reason {
         case .notSignedIn, .wrongCredentials: return .unauthorized
         case .closed, .notOpenYet: return .conflict
-        case .kindNotAllowed: return .forbidden
+        case .kindNotAllowed, .organisersOnly: return .forbidden
         case .notPublished: return .notFound
         }
     }

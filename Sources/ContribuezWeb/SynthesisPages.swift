@@ -63,7 +63,7 @@ struct SynthesisHandlers {
         let latest = try await deps.store.latestSynthesisRun(consultationID: c.id)
         let result = try await stored(c.id)
         let view = SynthesisView(screen: s, consultation: c)
-        let data = view.data(latest: latest, result: result?.report, canRun: SynthesisPermissions.canRun(ctx.actor))
+        let data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed)
         return s.html("synthesis", title: s.text("synthesis_title", ["title": c.title]), data: data)
     }
 
@@ -74,7 +74,7 @@ struct SynthesisHandlers {
         case .success: break
         }
         guard let c = try await readable(ctx) else { return s.notFound() }
-        guard SynthesisPermissions.canRun(ctx.actor) else { return s.error(.forbidden, s.text("synthesis_organisers_only")) }
+        guard Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed else { return s.error(.forbidden, s.text("synthesis_organisers_only")) }
         let (store, clock) = (deps.store, deps.clock)
         if let run = try await Synthesis.start(store: store, consultationID: c.id, clock: clock) {
             // NB: off the request path; the run row reports progress to every page and node.

@@ -40,6 +40,9 @@ struct PermissionsTests {
         Row(name: "no argument after closing", actor: citizen, action: .contribute(.argument), consultation: consultation(opensIn: -7200, closesIn: -1), expected: .refused(.closed)),
         Row(name: "restricted kinds refuse others", actor: company, action: .vote, consultation: consultation(kinds: [.citizen]), expected: .refused(.kindNotAllowed)),
         Row(name: "restricted kinds accept listed kinds", actor: citizen, action: .contribute(.source), consultation: consultation(kinds: [.citizen]), expected: .allowed),
+        Row(name: "a visitor cannot organise", actor: nil, action: .organise, consultation: consultation(), expected: .refused(.notSignedIn)),
+        Row(name: "a participant cannot organise", actor: citizen, action: .organise, consultation: consultation(), expected: .refused(.organisersOnly)),
+        Row(name: "an organiser organises a closed consultation", actor: organiser, action: .organise, consultation: consultation(opensIn: -7200, closesIn: -1), expected: .allowed),
         Row(name: "an unpublished consultation takes no vote", actor: citizen, action: .vote, consultation: consultation(published: false), expected: .refused(.notPublished)),
     ]
 
