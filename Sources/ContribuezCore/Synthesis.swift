@@ -15,8 +15,11 @@ public struct SynthesisSnapshot: Sendable {
         public var label: String
         public var text: String
         public var importedTally: Tally?
-        public init(target: Target, kind: TargetKind, label: String, text: String, importedTally: Tally? = nil) {
+        /// The article it belongs to: its own id for an article, the amended article for an amendment, nil for a proposal.
+        public var articleID: ID?
+        public init(target: Target, kind: TargetKind, label: String, text: String, importedTally: Tally? = nil, articleID: ID? = nil) {
             self.target = target; self.kind = kind; self.label = label; self.text = text; self.importedTally = importedTally
+            self.articleID = articleID
         }
     }
 
@@ -45,8 +48,15 @@ public struct SynthesisSnapshot: Sendable {
         public var authorID: ID?
         public var text: String
         public var createdAt: Date
-        public init(contributionID: ID, kind: ContributionKind, authorID: ID?, text: String, createdAt: Date) {
+        /// The article the contribution is about, directly or through the amendment it hangs on; nil otherwise.
+        public var articleID: ID?
+        /// The contribution it hangs on (an argument or source on a proposal or amendment).
+        public var parentID: ID?
+        public init(
+            contributionID: ID, kind: ContributionKind, authorID: ID?, text: String, createdAt: Date, articleID: ID? = nil, parentID: ID? = nil
+        ) {
             self.contributionID = contributionID; self.kind = kind; self.authorID = authorID; self.text = text; self.createdAt = createdAt
+            self.articleID = articleID; self.parentID = parentID
         }
     }
 

@@ -12,7 +12,7 @@ extension SQLiteStore {
             for row in try Row.fetchAll(db, sql: SQL.articleSelect + " WHERE a.consultation_id = ? ORDER BY a.position, a.id", arguments: [consultationID]) {
                 let a = SQL.article(row)
                 let label = a.title.isEmpty ? "Article \(a.number)" : "Article \(a.number) — \(a.title)"
-                targets.append(.init(target: .article(a.id), kind: .article, label: label, text: a.body, importedTally: a.importedTally))
+                targets.append(.init(target: .article(a.id), kind: .article, label: label, text: a.body, importedTally: a.importedTally, articleID: a.id))
             }
             for row in try Row.fetchAll(
                 db, sql: SQL.contributionSelect + " WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 ORDER BY c.id",
@@ -20,7 +20,8 @@ extension SQLiteStore {
                 let c = SQL.contribution(row)
                 let label = c.title.isEmpty ? String(c.body.prefix(120)) : c.title
                 targets.append(.init(target: .contribution(c.id), kind: c.kind == .amendment ? .amendment : .proposal,
-                                     label: label, text: c.body, importedTally: c.importedTally))
+                                     label: label, text: c.body, importedTally: c.importedTally,
+                                     articleID: c.kind == .amendment ? c.articleID : nil))
             }
             var votes: [SynthesisSnapshot.VoteItem] = []
             let voteSQL = """
@@ -38,12 +39,18 @@ extension SQLiteStore {
             }
             var texts: [SynthesisSnapshot.TextItem] = []
             for row in try Row.fetchAll(
-                db, sql: "SELECT id, kind, author_id, title, body, rationale, created_at FROM contributions WHERE consultation_id = ? AND is_hidden = 0 ORDER BY id",
+                db, sql: """
+                    SELECT c.id, c.kind, c.author_id, c.title, c.body, c.rationale, c.created_at, c.parent_id,
+                           COALESCE(c.article_id, p.article_id) AS about_article
+                    FROM contributions c LEFT JOIN contributions p ON p.id = c.parent_id
+                    WHERE c.consultation_id = ? AND c.is_hidden = 0 ORDER BY c.id
+                    """,
                 arguments: [consultationID]) {
                 let title: String = row["title"], body: String = row["body"], rationale: String = row["rationale"]
                 let text = [title, body, rationale].filter { !$0.isEmpty }.joined(separator: "\n")
                 texts.append(.init(contributionID: row["id"], kind: ContributionKind(rawValue: row["kind"]) ?? .proposal,
-                                   authorID: row["author_id"], text: text, createdAt: SQL.date(row["created_at"])))
+                                   authorID: row["author_id"], text: text, createdAt: SQL.date(row["created_at"]),
+                                   articleID: row["about_article"], parentID: row["parent_id"]))
             }
             var participants: [ID: SynthesisSnapshot.ParticipantItem] = [:]
             let people = """
