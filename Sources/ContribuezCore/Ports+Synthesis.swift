@@ -18,3 +18,10 @@ public protocol SynthesisStore: Sendable {
     /// The most recent succeeded run and its JSON result.
     func latestSynthesisResult(consultationID: ID) async throws -> (run: SynthesisRun, json: Data)?
 }
+
+/// What scheduled synthesis runs need to know about a consultation's activity.
+public protocol SynthesisActivityStore: Sendable {
+    /// Whether opinion votes or contributions of the consultation were cast, changed, added, hidden or
+    /// restored strictly after `after`; with nil, whether it has any vote or contribution at all.
+    func synthesisHasActivity(consultationID: ID, after: Date?) async throws -> Bool
+}

@@ -134,3 +134,26 @@ extension SQLiteStore {
             finishedAt: (row["finished_at"] as Int64?).map(SQL.date), failure: row["failure"])
     }
 }
+
+extension SQLiteStore: SynthesisActivityStore {
+    public func synthesisHasActivity(consultationID: ID, after: Date?) async throws -> Bool {
+        try await pool.read { db in
+            let targets = """
+                ((target_kind = 'article' AND target_id IN (SELECT id FROM articles WHERE consultation_id = :c))
+                 OR (target_kind = 'contribution' AND target_id IN (SELECT id FROM contributions WHERE consultation_id = :c)))
+                """
+            guard let after else {
+                let sql = "SELECT EXISTS (SELECT 1 FROM contributions WHERE consultation_id = :c) OR EXISTS (SELECT 1 FROM votes WHERE \(targets))"
+                return try Bool.fetchOne(db, sql: sql, arguments: ["c": consultationID]) ?? false
+            }
+            // NB: the append-only logs record withdrawals and moderation too, which also change a synthesis.
+            let sql = """
+                SELECT EXISTS (SELECT 1 FROM vote_events WHERE at > :t AND \(targets))
+                    OR EXISTS (SELECT 1 FROM contributions WHERE consultation_id = :c AND created_at > :t)
+                    OR EXISTS (SELECT 1 FROM contribution_events e JOIN contributions k ON k.id = e.contribution_id
+                               WHERE k.consultation_id = :c AND e.at > :t)
+                """
+            return try Bool.fetchOne(db, sql: sql, arguments: ["c": consultationID, "t": SQL.ms(after)]) ?? false
+        }
+    }
+}

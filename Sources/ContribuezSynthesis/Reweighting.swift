@@ -69,6 +69,10 @@ public enum Reweighting {
 
     /// Everything the dashboard shows and `contribuez analyze representativeness` prints.
     public struct Figures: Sendable, Equatable, Codable {
+        /// Whether anything can be compared with the population: at least one dimension has answers.
+        /// When false, deviations, alerts and weights say nothing and must not be shown.
+        public var isMeasurable: Bool { summary.dimensions.contains { $0.answered > 0 } }
+
         public var consultationID: Int64
         /// `shipped` (INSEE margins) or `uploaded` (some dimensions replaced by the organiser's file).
         public var marginsOrigin: String
@@ -186,6 +190,9 @@ public enum Reweighting {
         var summary = Representativeness.assess(
             codes: codes, margins: margins, weights: result?.weights, participants: participants.count,
             alertRatio: options.alertRatio)
+        // NB: a dimension nobody answered measures nothing (its "deviation" would be the population shares
+        // themselves): the overall figure is taken over the dimensions that have answers, 0 when none has.
+        summary.maxAbsoluteDeviation = summary.dimensions.filter { $0.answered > 0 }.map(\.maxAbsoluteDeviation).max() ?? 0
         if let report = result?.report {
             // NB: Kish's figures are those of the raking's own weights (respondents who got one).
             summary.designEffect = report.designEffect

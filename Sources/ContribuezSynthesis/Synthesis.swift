@@ -125,7 +125,9 @@ public enum Synthesis {
     static func excerpt(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n)) + "…" }
 
     static func ref(_ t: SynthesisSnapshot.TargetItem, _ options: Options) -> SynthesisReport.TargetRef {
-        .init(key: key(t.target), kind: t.kind, id: t.target.id, label: excerpt(t.label, 200), text: excerpt(t.text, options.excerptLength))
+        .init(
+            key: key(t.target), kind: t.kind, id: t.target.id, label: excerpt(t.label, 200), text: excerpt(t.text, options.excerptLength),
+            articleID: t.articleID)
     }
 
     static func choice(_ v: VoteValue) -> Tallies.Choice {
@@ -227,10 +229,22 @@ public enum Synthesis {
                           probability: $0.probability)
                 })
         }
+        // How each group voted on each target, for the per-article synthesis.
+        var byGroup: [String: [SynthesisReport.Counts]] = [:]
+        if !result.groups.isEmpty {
+            for v in votes {
+                guard v.participant < result.participantGroups.count, let g = result.participantGroups[v.participant], g < result.groups.count
+                else { continue }
+                var row = byGroup[refs[v.target].key] ?? Array(repeating: SynthesisReport.Counts(), count: result.groups.count)
+                if v.value > 0 { row[g].agree += 1 } else if v.value < 0 { row[g].disagree += 1 } else { row[g].mixed += 1 }
+                byGroup[refs[v.target].key] = row
+            }
+        }
         return .init(
             voters: participantIDs.count, clustered: result.clusteredCount, groups: groups, points: points,
             consensus: result.consensus.map { .init(target: refs[$0.target], score: $0.score) },
-            divisive: result.groups.count >= 2 ? result.divisive.map { .init(target: refs[$0.target], score: $0.score) } : [])
+            divisive: result.groups.count >= 2 ? result.divisive.map { .init(target: refs[$0.target], score: $0.score) } : [],
+            byGroup: result.groups.isEmpty ? nil : byGroup)
     }
 
     /// A random permutation of 0..<count: the pseudonym number of each matrix row.
@@ -270,7 +284,10 @@ public enum Synthesis {
                     }
                 },
                 members: r.memberIDs.compactMap { id in
-                    byID[id].map { .init(contributionID: $0.contributionID, kind: $0.kind, excerpt: excerpt($0.text, options.excerptLength)) }
+                    byID[id].map {
+                        .init(contributionID: $0.contributionID, kind: $0.kind, excerpt: excerpt($0.text, options.excerptLength),
+                              articleID: $0.articleID, parentID: $0.parentID)
+                    }
                 })
         }
     }

@@ -13,8 +13,11 @@ public struct SynthesisReport: Sendable, Codable, Equatable {
         public var id: ID
         public var label: String
         public var text: String
-        public init(key: String, kind: SynthesisSnapshot.TargetKind, id: ID, label: String, text: String) {
-            self.key = key; self.kind = kind; self.id = id; self.label = label; self.text = text
+        /// The article it belongs to (itself for an article, the amended one for an amendment). Absent in
+        /// reports stored before per-article syntheses existed, and for proposals.
+        public var articleID: ID?
+        public init(key: String, kind: SynthesisSnapshot.TargetKind, id: ID, label: String, text: String, articleID: ID? = nil) {
+            self.key = key; self.kind = kind; self.id = id; self.label = label; self.text = text; self.articleID = articleID
         }
     }
 
@@ -84,12 +87,18 @@ public struct SynthesisReport: Sendable, Codable, Equatable {
         public var points: [Point]
         public var consensus: [Scored]
         public var divisive: [Scored]
+        /// Per target key, the votes of each group on it (index = group index). Absent in older reports.
+        public var byGroup: [String: [Counts]]? = nil
     }
 
     public struct ClusterMember: Sendable, Codable, Equatable {
         public var contributionID: ID
         public var kind: ContributionKind
         public var excerpt: String
+        /// The article the contribution is about, directly or through its amendment (absent in older reports).
+        public var articleID: ID?
+        /// The contribution it hangs on, if any (absent in older reports).
+        public var parentID: ID?
     }
 
     /// Near-identical contributions, shown once; nothing is deleted.

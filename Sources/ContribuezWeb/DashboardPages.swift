@@ -57,6 +57,15 @@ struct DashboardPages {
             "draft": draft, "uploaded": f.marginsOrigin == "uploaded",
         ]
         data["hasAlerts"] = !f.summary.alerts.isEmpty
+        if f.isMeasurable {
+            data["measurable"] = true
+        } else {
+            // Nothing to compare yet: no deviation, no alert, only the population side.
+            data["maxDeviation"] = nil
+            data["alerts"] = [String]()
+            data["hasAlerts"] = false
+            data["nothingMeasured"] = s.text("dash_nothing_measured")
+        }
         data["hasSkipped"] = !f.skippedDimensions.isEmpty
         if let report = f.report {
             data["report"] = [
@@ -102,7 +111,7 @@ struct DashboardPages {
         var result: [String: Any] = [
             "id": d.dimension, "label": dimensionLabel(d.dimension, s), "categories": categories,
             "height": d.categories.count * rowHeight, "width": labelWidth + Int(barWidth) + 10,
-            "answered": d.answered, "unanswered": d.unanswered,
+            "answered": d.answered, "unanswered": d.unanswered, "measured": d.answered > 0,
             "maxDeviation": Self.points(d.maxAbsoluteDeviation, s), "dissimilarity": Self.points(d.dissimilarityIndex, s),
             "source": d.source, "year": d.year,
             "chartDesc": s.text("dash_chart_desc", ["dimension": dimensionLabel(d.dimension, s)]),

@@ -189,6 +189,7 @@ struct PageHandlers {
         var data: [String: Any] = [
             "a": ["number": a.number, "title": a.title],
             "consultationURL": SiteRoute.consultation(c.id).path, "consultationTitle": c.title,
+            "synthesisURL": SynthesisRoute.article(id).path,
             "bodyHTML": SafeMarkdown.html(a.body),
             "amendmentCount": amendments.total,
             "amendments": amendments.items.map { r -> [String: Any] in

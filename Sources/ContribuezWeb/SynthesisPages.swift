@@ -11,6 +11,10 @@ public enum SynthesisRoute: Sendable, Equatable {
     case run(ID)
     case json(ID)
     case csv(ID, SynthesisTable)
+    /// The synthesis of one article (by article id), read from the latest run of its consultation.
+    case article(ID)
+    case articleJSON(ID)
+    case articleCSV(ID, ArticleSynthesisTable)
     case stylesheet
 
     public var method: String { if case .run = self { return "POST" } else { return "GET" } }
@@ -20,6 +24,9 @@ public enum SynthesisRoute: Sendable, Equatable {
         case .page(let id), .run(let id): return "/consultations/\(id)/synthese"
         case .json(let id): return "/consultations/\(id)/synthese.json"
         case .csv(let id, let table): return "/consultations/\(id)/synthese/\(table.rawValue).csv"
+        case .article(let id): return "/articles/\(id)/synthese"
+        case .articleJSON(let id): return "/articles/\(id)/synthese.json"
+        case .articleCSV(let id, let table): return "/articles/\(id)/synthese/\(table.rawValue).csv"
         case .stylesheet: return "/static/synthesis.css"
         }
     }
@@ -27,6 +34,7 @@ public enum SynthesisRoute: Sendable, Equatable {
     static let patterns: [(method: String, pattern: String)] = [
         ("GET", "/consultations/:id/synthese"), ("POST", "/consultations/:id/synthese"),
         ("GET", "/consultations/:id/synthese.json"), ("GET", "/consultations/:id/synthese/:table"), ("GET", "/static/synthesis.css"),
+        ("GET", "/articles/:id/synthese"), ("GET", "/articles/:id/synthese.json"), ("GET", "/articles/:id/synthese/:table"),
     ]
 }
 
@@ -40,6 +48,10 @@ struct SynthesisHandlers {
         router.get("/consultations/:id/synthese.json") { req, ctx in try await json(req, ctx) }
         router.get("/consultations/:id/synthese/:table") { req, ctx in try await csv(req, ctx) }
         router.get("/static/synthesis.css") { _, _ in SynthesisStylesheet.response() }
+        let articles = ArticleSynthesisHandlers(deps: deps)
+        router.get("/articles/:id/synthese") { req, ctx in try await articles.page(req, ctx) }
+        router.get("/articles/:id/synthese.json") { req, ctx in try await articles.json(req, ctx) }
+        router.get("/articles/:id/synthese/:table") { req, ctx in try await articles.csv(req, ctx) }
     }
 
     func screen(_ req: Request, _ ctx: WebContext) -> Screen { Screen(deps: deps, context: ctx, request: req) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ContribuezCore
 import ContribuezImport
 import ContribuezStore
+import ContribuezSynthesis
 import ContribuezWeb
 import Foundation
 import Hummingbird
@@ -37,10 +38,13 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Load the demo consultation if the database has no consultation yet.") var demo = false
     @Flag(help: "Mark cookies Secure (set this when served behind HTTPS).") var secureCookies = false
     @Option(help: "bcrypt cost (4…31).") var bcryptCost: UInt8 = 12
+    @Option(help: "Minutes between scheduled synthesis runs of consultations with new activity (0: never).")
+    var synthesisEvery: Int = 60
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 4 and 31") }
+        guard synthesisEvery >= 0 else { throw ValidationError("--synthesis-every must be 0 or more minutes") }
     }
 
     func run() async throws {
@@ -53,6 +57,13 @@ struct Serve: AsyncParsableCommand {
         }
         let deps = try await makeDependencies(store: store, hasher: BcryptHasher(cost: bcryptCost), secureCookies: secureCookies)
         let app = buildApplication(deps, host: host, port: port, logger: logger)
+        // Scheduled syntheses run off the request path, one consultation at a time.
+        var scheduler: Task<Void, Never>?
+        if synthesisEvery > 0 {
+            let log = logger, every = TimeInterval(synthesisEvery * 60)
+            scheduler = Task { await Synthesis.Scheduler.run(store: store, clock: SystemClock(), every: every) { log.info("\($0)") } }
+        }
+        defer { scheduler?.cancel() }
         print("Contribuez is running at http://\(host == "0.0.0.0" ? "localhost" : host):\(port)/ (database: \(db.database))")
         try await app.runService()
     }
