@@ -24,6 +24,8 @@ let package = Package(
     targets: [
         .target(name: "ContribuezCore"),
         .target(name: "ContribuezAnalysis"),
+        // Test helpers shared by the test targets (never linked into the product).
+        .target(name: "ContribuezTestSupport"),
         // Turns other platforms' open data (République numérique, Polis) and the demo into import bundles.
         .target(name: "ContribuezImport", dependencies: ["ContribuezCore", "ContribuezAnalysis"]),
         // Runs analyses over a consultation's stored data and writes results back (synthesis, representativeness).
@@ -66,14 +68,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore"]),
-        .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis"], exclude: ["Fixtures"]),
-        .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore"]),
-        .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport"]),
+        .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis", "ContribuezTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"]),
+        .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport", "ContribuezTestSupport"]),
         .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore"]),
         .testTarget(
             name: "ContribuezWebTests",
             dependencies: [
-                "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport", "ContribuezSynthesis", "ContribuezAnalysis",
+                "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport", "ContribuezSynthesis", "ContribuezAnalysis", "ContribuezTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

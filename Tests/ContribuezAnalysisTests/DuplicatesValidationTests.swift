@@ -1,3 +1,4 @@
+import ContribuezTestSupport
 import Foundation
 import Testing
 
@@ -10,17 +11,7 @@ enum DuplicatesValidationData {
     }
 
     static func sharedData() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.deletingLastPathComponent().appendingPathComponent("shared/data")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw Missing(description: "no Package.swift above \(#filePath); set CONTRIBUEZ_SHARED_DATA")
+        SharedData.root
     }
 
     static func table(_ relative: String) throws -> CSVTable {

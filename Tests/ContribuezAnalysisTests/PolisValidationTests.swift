@@ -1,3 +1,4 @@
+import ContribuezTestSupport
 import Foundation
 import Testing
 
@@ -9,17 +10,7 @@ import Testing
 struct PolisValidationTests {
     /// `CONTRIBUEZ_SHARED_DATA`, else `../shared/data` beside the package root.
     static func polisDataDirectory() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"], !env.isEmpty {
-            return URL(fileURLWithPath: env).appendingPathComponent("polis-opendata")
-        }
-        var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.deletingLastPathComponent().appendingPathComponent("shared/data/polis-opendata")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw PolisDataMissing(message: "no Package.swift above \(#filePath)")
+        SharedData.url("polis-opendata")
     }
 
     struct PolisDataMissing: Error, CustomStringConvertible {

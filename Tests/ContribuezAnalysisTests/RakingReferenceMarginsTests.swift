@@ -1,3 +1,4 @@
+import ContribuezTestSupport
 import Foundation
 import Testing
 
@@ -7,17 +8,7 @@ import Testing
 struct RakingReferenceMarginsTests {
     /// shared/data, from CONTRIBUEZ_SHARED_DATA or beside the clone holding Package.swift.
     static func sharedData() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"] {
-            return URL(fileURLWithPath: path)
-        }
-        var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.deletingLastPathComponent().appendingPathComponent("shared/data")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Package.swift above \(#filePath)"])
+        SharedData.root
     }
 
     @Test("every shipped margin sums to 1 and carries its source, year and universe")

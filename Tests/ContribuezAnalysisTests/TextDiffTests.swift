@@ -1,3 +1,4 @@
+import ContribuezTestSupport
 import Foundation
 import Testing
 
@@ -286,17 +287,7 @@ struct TextDiffTests {
     /// The shared data folder: `CONTRIBUEZ_SHARED_DATA`, else `../shared/data`
     /// beside the directory holding `Package.swift`.
     private static func sharedDataDirectory() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"] {
-            return URL(fileURLWithPath: path)
-        }
-        var directory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while directory.path != "/" {
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-                return directory.deletingLastPathComponent().appendingPathComponent("shared/data")
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw CocoaError(.fileNoSuchFile)
+        SharedData.root
     }
 
     @Test("consecutive real versions of platform terms (Open Terms Archive) are rebuilt exactly")

@@ -2,6 +2,7 @@ import ContribuezAnalysis
 import ContribuezCore
 import ContribuezImport
 import ContribuezStore
+import ContribuezTestSupport
 import Foundation
 import Testing
 

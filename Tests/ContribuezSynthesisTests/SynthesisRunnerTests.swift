@@ -3,25 +3,10 @@ import ContribuezCore
 import ContribuezImport
 import ContribuezStore
 import ContribuezSynthesis
+import ContribuezTestSupport
 import Foundation
 import Testing
 
-/// ../shared/data beside the clone (or CONTRIBUEZ_SHARED_DATA), as in ContribuezImportTests.
-enum SynthesisSharedData {
-    static var root: URL {
-        if let env = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"] { return URL(fileURLWithPath: env) }
-        var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.deletingLastPathComponent().appendingPathComponent("shared/data")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: "../shared/data")
-    }
-
-    static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
-}
 
 enum SynthesisFixtures {
     static let t0 = Date(timeIntervalSince1970: 1_760_000_000)
@@ -191,7 +176,7 @@ struct SynthesisCLITests {
     @Test("analyze groups: the Polis report names only participants and comments of the files, and is byte-stable")
     func groupsJSON() throws {
         // setup
-        let dir = SynthesisSharedData.url("polis-opendata/london.youth.policing")
+        let dir = SharedData.url("polis-opendata/london.youth.policing")
         let conversation = try PolisOpenData.read(directory: dir)
         // act
         let a = try PolisOpenData.polisGroupsJSON(directory: dir)
@@ -210,7 +195,7 @@ struct SynthesisCLITests {
     @Test("analyze duplicates: République numérique arguments give disjoint clusters of 2+ ids of the file")
     func duplicatesJSON() throws {
         // setup
-        let file = SynthesisSharedData.url("republique-numerique-2015/arguments.csv")
+        let file = SharedData.url("republique-numerique-2015/arguments.csv")
         let ids = Set(try CSVTable(contentsOf: file).rows.map { $0[0] })
         // act
         let data = try DuplicateDetector.duplicatesJSON(csv: file, idColumn: "argument_id", textColumn: "body")

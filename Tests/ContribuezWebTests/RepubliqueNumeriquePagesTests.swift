@@ -3,23 +3,10 @@ import ContribuezCore
 import ContribuezImport
 import ContribuezStore
 import ContribuezWeb
+import ContribuezTestSupport
 import Foundation
 import Testing
 
-/// ../shared/data beside the clone (or CONTRIBUEZ_SHARED_DATA). Tests fail, not skip, when it is missing.
-enum WebSharedData {
-    static var root: URL {
-        if let env = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"] { return URL(fileURLWithPath: env) }
-        var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.deletingLastPathComponent().appendingPathComponent("shared/data")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: "../shared/data")
-    }
-}
 
 @Suite("République numérique pages")
 struct RepubliqueNumeriquePagesTests {
@@ -27,7 +14,7 @@ struct RepubliqueNumeriquePagesTests {
     func articles() async throws {
         // setup
         let server = try await TestServer.make()
-        let dir = WebSharedData.root.appendingPathComponent("republique-numerique-2015")
+        let dir = SharedData.root.appendingPathComponent("republique-numerique-2015")
         let c = try await server.store.importConsultation(try RepubliqueNumeriqueImport.bundle(directory: dir))
         let arguments = try CSVTable(contentsOf: dir.appendingPathComponent("arguments.csv"))
         let opinion = try arguments.column("opinion_id"), body = try arguments.column("body"), trashed = try arguments.column("is_trashed")

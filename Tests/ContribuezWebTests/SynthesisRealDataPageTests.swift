@@ -3,26 +3,11 @@ import ContribuezImport
 import ContribuezStore
 import ContribuezSynthesis
 import ContribuezWeb
+import ContribuezTestSupport
 import Foundation
 import HTTPTypes
 import Testing
 
-/// ../shared/data beside the clone (or CONTRIBUEZ_SHARED_DATA), as in ContribuezImportTests. Fails, not skips, when missing.
-enum SynthesisWebSharedData {
-    static var root: URL {
-        if let env = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"] { return URL(fileURLWithPath: env) }
-        var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.deletingLastPathComponent().appendingPathComponent("shared/data")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: "../shared/data")
-    }
-
-    static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
-}
 
 @Suite("Synthesis pages on real data")
 struct SynthesisRealDataPageTests {
@@ -40,7 +25,7 @@ struct SynthesisRealDataPageTests {
     func republiqueNumerique() async throws {
         // setup
         let server = try await TestServer.make()
-        let bundle = try RepubliqueNumeriqueImport.bundle(directory: SynthesisWebSharedData.url("republique-numerique-2015"))
+        let bundle = try RepubliqueNumeriqueImport.bundle(directory: SharedData.url("republique-numerique-2015"))
         let (c, report) = try await Self.importAndRun(server, bundle)
         let argumentClusters = report.clusters.filter { $0.members.contains { $0.kind == .argument } }
         // The article whose arguments hold the most near-identical copies.
@@ -75,7 +60,7 @@ struct SynthesisRealDataPageTests {
     func polis() async throws {
         // setup
         let server = try await TestServer.make()
-        let bundle = try PolisImport.bundle(directory: SynthesisWebSharedData.url("polis-opendata/15-per-hour-seattle"))
+        let bundle = try PolisImport.bundle(directory: SharedData.url("polis-opendata/15-per-hour-seattle"))
         let (c, report) = try await Self.importAndRun(server, bundle)
         try await server.run { browser in
             // act

@@ -1,8 +1,8 @@
 import Foundation
 
-/// ../shared/data beside the clone (or CONTRIBUEZ_SHARED_DATA). Tests fail, not skip, when it is missing.
-enum SharedData {
-    static var root: URL {
+/// For tests only: ../shared/data beside the clone (or CONTRIBUEZ_SHARED_DATA). Tests fail, not skip, when it is missing.
+public enum SharedData {
+    public static var root: URL {
         if let env = ProcessInfo.processInfo.environment["CONTRIBUEZ_SHARED_DATA"] { return URL(fileURLWithPath: env) }
         var dir = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
         while dir.path != "/" {
@@ -14,5 +14,5 @@ enum SharedData {
         return URL(fileURLWithPath: "../shared/data")
     }
 
-    static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
+    public static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
 }
