@@ -87,6 +87,7 @@ final class Browser: @unchecked Sendable {
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
 
+    @discardableResult
     func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Reply { try await request(.get, uri, headers: headers) }
 
     /// Posts a form as a same-origin browser would, with the CSRF token of the last page seen.
@@ -109,6 +110,7 @@ final class Browser: @unchecked Sendable {
     }
 
     /// Signs up through the form and keeps the session cookie.
+    @discardableResult
     func signUp(email: String, name: String = "Camille", kind: String = "citizen", organization: String = "", password: String = "cheval agrafe pile") async throws -> Reply {
         try await get("/signup")
         return try await post("/signup", [("email", email), ("password", password), ("displayName", name), ("kind", kind), ("organization", organization)])
