@@ -78,14 +78,18 @@ struct Screen {
     func bar(_ t: Tally, label: String) -> [String: Any] {
         let total = t.opinionTotal
         func pct(_ n: Int) -> Int { total == 0 ? 0 : Int((Double(n) * 100 / Double(total)).rounded()) }
-        func width(_ n: Int) -> String { total == 0 ? "0" : String(format: "%.2f", Double(n) * 100 / Double(total)) }
-        let aw = total == 0 ? 0 : Double(t.agree) * 100 / Double(total)
-        let mw = total == 0 ? 0 : Double(t.mixed) * 100 / Double(total)
+        // Widths in hundredths of a percent, printed with two decimals (no String(format:): it is slow on Linux).
+        func hundredths(_ n: Int) -> Int { total == 0 ? 0 : Int((Double(n) * 10_000 / Double(total)).rounded()) }
+        func decimal(_ h: Int) -> String {
+            let cents = h % 100
+            return "\(h / 100)." + (cents < 10 ? "0\(cents)" : "\(cents)")
+        }
+        let aw = hundredths(t.agree), mw = hundredths(t.mixed), dw = hundredths(t.disagree)
         return [
             "label": label, "total": total, "agree": t.agree, "mixed": t.mixed, "disagree": t.disagree,
             "agreePct": pct(t.agree), "mixedPct": pct(t.mixed), "disagreePct": pct(t.disagree),
-            "agreeW": width(t.agree), "mixedW": width(t.mixed), "disagreeW": width(t.disagree),
-            "mixedX": String(format: "%.2f", aw), "disagreeX": String(format: "%.2f", aw + mw),
+            "agreeW": decimal(aw), "mixedW": decimal(mw), "disagreeW": decimal(dw),
+            "mixedX": decimal(aw), "disagreeX": decimal(aw + mw),
             "summary": "\(label) : " + text("tally_summary", ["agree": "\(t.agree)", "mixed": "\(t.mixed)", "disagree": "\(t.disagree)"]),
         ]
     }

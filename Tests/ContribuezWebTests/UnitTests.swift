@@ -39,6 +39,14 @@ struct WebUnitTests {
         #expect(Tokens.hash("x").count == 64)
     }
 
+    @Test("catalogue placeholders are filled, unknown ones left as written")
+    func placeholders() {
+        #expect(Catalogue.fill("Du {from} au {to}", ["from": "1er mai", "to": "2 juin"]) == "Du 1er mai au 2 juin")
+        #expect(Catalogue.fill("{n} votes, {x} et {", ["n": "3"]) == "3 votes, {x} et {")
+        #expect(Catalogue.fill("sans rien", ["n": "3"]) == "sans rien")
+        #expect(Catalogue.fill("{n}{n}", ["n": "é"]) == "éé")
+    }
+
     @Test("local redirect targets only")
     func safeBack() {
         #expect(Screen.safeBack("/articles/1", fallback: "/") == "/articles/1")
