@@ -20,7 +20,7 @@ struct ArticleSynthesisHandlers {
 
     func stored(_ article: Article) async throws -> (run: SynthesisRun, synthesis: ArticleSynthesis)? {
         guard let found = try await deps.store.latestSynthesisResult(consultationID: article.consultationID),
-              let report = try? SynthesisReport.decoder.decode(SynthesisReport.self, from: found.json) else { return nil }
+              let report = deps.synthesisReports.report(run: found.run.id, json: found.json) else { return nil }
         return (found.run, report.article(article.id))
     }
 

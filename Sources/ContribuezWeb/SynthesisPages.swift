@@ -65,7 +65,7 @@ struct SynthesisHandlers {
 
     func stored(_ id: ID) async throws -> (run: SynthesisRun, report: SynthesisReport)? {
         guard let found = try await deps.store.latestSynthesisResult(consultationID: id),
-              let report = try? SynthesisReport.decoder.decode(SynthesisReport.self, from: found.json) else { return nil }
+              let report = deps.synthesisReports.report(run: found.run.id, json: found.json) else { return nil }
         return (found.run, report)
     }
 

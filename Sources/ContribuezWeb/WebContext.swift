@@ -35,6 +35,8 @@ public struct WebDependencies: Sendable {
     public var views: Views
     /// Adds `Secure` to cookies: set when served behind HTTPS.
     public var secureCookies: Bool
+    /// Decoded synthesis reports of this store's runs (one cache per application, so per database).
+    let synthesisReports = SynthesisReportCache(capacity: 16)
 
     public init(
         store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,
