@@ -53,7 +53,7 @@ enum FormGuard {
         do { form = try await Form.read(request) } catch Form.Failure.tooLarge {
             return .failure(Refusal(response: screen.error(.contentTooLarge, screen.text("error_too_large"))))
         } catch {
-            return .failure(Refusal(response: screen.error(.badRequest, screen.text("error_bad_request", ["detail": "encodage invalide (UTF-8 attendu)"]))))
+            return .failure(Refusal(response: screen.error(.badRequest, screen.text("error_bad_request", ["detail": screen.text("error_detail_encoding")]))))
         }
         let sent = form.string("_csrf")
         // NB: a session binds its own token; a visitor's token is the double-submit cookie issued on first visit.
