@@ -40,18 +40,9 @@ struct SynthesisArticleView {
             : text("synthesis_article_groups_summary", ["groups": "\(r.groupSizes.count)",
                                                         "sizes": r.groupSizes.enumerated().map { "\(text("synthesis_group")) \($0 + 1) : \($1)" }.joined(separator: " · ")])
         d["clusters"] = r.clusters.map { cl -> [String: Any] in
-            var row: [String: Any] = [
-                "heading": text("synthesis_cluster_size", ["n": "\(cl.members.count)"]),
-                "authors": text("synthesis_cluster_authors", ["n": "\(cl.distinctAuthors)"]),
-                "excerpt": cl.members.first?.excerpt ?? "",
-                "members": cl.members.map { m in
-                    ["url": SiteRoute.contribution(m.contributionID).path, "label": text("synthesis_member", ["id": "\(m.contributionID)"]),
-                     "excerpt": m.excerpt]
-                },
-            ]
+            var row = screen.synthesisCluster(
+                heading: cl.members.count, members: cl.members, distinctAuthors: cl.distinctAuthors, isBurst: cl.isBurst, reasons: cl.reasons)
             if cl.size > cl.members.count { row["elsewhere"] = text("synthesis_article_cluster_elsewhere", ["n": "\(cl.size)"]) }
-            if cl.isBurst { row["burst"] = text("synthesis_cluster_burst") }
-            if cl.reasons.contains(where: { $0.hasPrefix("one_author") }) { row["oneAuthor"] = text("synthesis_cluster_one_author") }
             return row
         }
         if !r.clusters.isEmpty { d["hasClusters"] = true }

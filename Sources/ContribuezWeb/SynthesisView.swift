@@ -66,18 +66,8 @@ struct SynthesisView {
         d["divisive"] = g.divisive.map { scored($0, score: String(format: "%.2f", $0.score)) }
         if !g.consensus.isEmpty { d["hasConsensus"] = true }
         if !g.divisive.isEmpty { d["hasDivisive"] = true }
-        d["clusters"] = r.clusters.map { cl -> [String: Any] in
-            var row: [String: Any] = [
-                "heading": text("synthesis_cluster_size", ["n": "\(cl.size)"]),
-                "authors": text("synthesis_cluster_authors", ["n": "\(cl.distinctAuthors)"]),
-                "excerpt": cl.members.first?.excerpt ?? "",
-                "members": cl.members.map { m in
-                    ["url": SiteRoute.contribution(m.contributionID).path, "label": text("synthesis_member", ["id": "\(m.contributionID)"]), "excerpt": m.excerpt]
-                },
-            ]
-            if cl.isBurst { row["burst"] = text("synthesis_cluster_burst") }
-            if cl.reasons.contains(where: { $0.hasPrefix("one_author") }) { row["oneAuthor"] = text("synthesis_cluster_one_author") }
-            return row
+        d["clusters"] = r.clusters.map {
+            screen.synthesisCluster(heading: $0.size, members: $0.members, distinctAuthors: $0.distinctAuthors, isBurst: $0.isBurst, reasons: $0.reasons)
         }
         if !r.clusters.isEmpty { d["hasClusters"] = true }
         d["threshold"] = String(format: "%.2f", r.duplicateThreshold)
@@ -125,5 +115,25 @@ enum SynthesisMap {
             out += "<circle class=\"\(cls)\" cx=\"\(px(p.x))\" cy=\"\(py(p.y))\" r=\"3\"/>"
         }
         return out + "</svg>"
+    }
+}
+
+extension Screen {
+    /// One cluster of near-identical contributions, shown once, its members expandable; shared by the
+    /// consultation and article synthesis pages.
+    func synthesisCluster(
+        heading size: Int, members: [SynthesisReport.ClusterMember], distinctAuthors: Int, isBurst: Bool, reasons: [String]
+    ) -> [String: Any] {
+        var row: [String: Any] = [
+            "heading": text("synthesis_cluster_size", ["n": "\(size)"]),
+            "authors": text("synthesis_cluster_authors", ["n": "\(distinctAuthors)"]),
+            "excerpt": members.first?.excerpt ?? "",
+            "members": members.map { m in
+                ["url": SiteRoute.contribution(m.contributionID).path, "label": text("synthesis_member", ["id": "\(m.contributionID)"]), "excerpt": m.excerpt]
+            },
+        ]
+        if isBurst { row["burst"] = text("synthesis_cluster_burst") }
+        if reasons.contains(where: { $0.hasPrefix("one_author") }) { row["oneAuthor"] = text("synthesis_cluster_one_author") }
+        return row
     }
 }
