@@ -255,6 +255,9 @@ struct OpenAPITests {
             let implemented = Set(APIRouteList.all.map { "\($0.method) \($0.pattern)" })
             #expect(documented == implemented)
             // Each documented route is really routed: the router's own 404 or 405 would say otherwise.
+            // NB: first prove that an unrouted path is recognisable, or the loop below could never fail.
+            let unrouted = try await b.api(.post, "/no-such-route", json: [:])
+            #expect(unrouted.json["type"] as? String == "urn:contribuez:problem:http_404")
             for route in APIRouteList.all {
                 let uri = route.pattern.replacingOccurrences(of: "{id}", with: "1")
                 let method = HTTPRequest.Method(route.method)!
