@@ -113,6 +113,17 @@ enum SQL {
             arguments: [participantID, target.kindName, target.id, value?.rawValue, ms(at)])
     }
 
+    /// Removes a live vote inside the caller's transaction: the row, a withdrawal event, the counters.
+    static func withdraw(_ db: Database, _ participantID: ID, _ target: Target, _ previous: VoteValue, _ at: Date) throws {
+        try db.execute(
+            sql: "DELETE FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
+            arguments: [participantID, target.kindName, target.id])
+        try appendVoteEvent(db, participantID, target, nil, at)
+        var delta = Tally()
+        delta.add(previous, -1)
+        try bumpTally(db, target, delta)
+    }
+
     /// The ranking score: Wilson lower bound on the opinion scale, "useful" count otherwise, over live + imported votes.
     static func score(live: Tally, base: Tally?) -> Double {
         let all = live + (base ?? .zero)

@@ -51,13 +51,7 @@ extension SQLiteStore {
             for row in live {
                 let target = SQL.target(row["target_kind"], row["target_id"])
                 guard let value = VoteValue(rawValue: row["value"]) else { continue }
-                try db.execute(
-                    sql: "DELETE FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                    arguments: [participantID, target.kindName, target.id])
-                try SQL.appendVoteEvent(db, participantID, target, nil, at)
-                var delta = Tally()
-                delta.add(value, -1)
-                try SQL.bumpTally(db, target, delta)
+                try SQL.withdraw(db, participantID, target, value, at)
             }
             try db.execute(sql: "DELETE FROM sessions WHERE participant_id = ?", arguments: [participantID])
             try db.execute(sql: "DELETE FROM profile_answers WHERE participant_id = ?", arguments: [participantID])

@@ -267,13 +267,7 @@ public final class SQLiteStore: Store {
                 db, sql: "SELECT value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
                 arguments: [participantID, target.kindName, target.id]).flatMap(VoteValue.init(rawValue:))
             else { return false }
-            try db.execute(
-                sql: "DELETE FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                arguments: [participantID, target.kindName, target.id])
-            try SQL.appendVoteEvent(db, participantID, target, nil, at)
-            var delta = Tally()
-            delta.add(previous, -1)
-            try SQL.bumpTally(db, target, delta)
+            try SQL.withdraw(db, participantID, target, previous, at)
             return true
         }
     }
