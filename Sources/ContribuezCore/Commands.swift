@@ -22,6 +22,8 @@ public enum Outcome<Value: Sendable>: Sendable {
 
 public enum Conflict: String, Sendable, Equatable {
     case duplicateEmail = "duplicate_email"
+    /// The participant already reported this contribution.
+    case duplicateReport = "duplicate_report"
 }
 
 /// What the vote commands return: the change and the target's new tally.
@@ -47,7 +49,7 @@ enum TargetLookup {
                   let consultation = try await store.consultation(id: article.consultationID) else { return nil }
             return Found(consultation: consultation, scale: .opinion, contribution: nil, article: article)
         case .contribution(let id):
-            guard let contribution = try await store.contribution(id: id), !contribution.isHidden,
+            guard let contribution = try await store.contribution(id: id), contribution.isPublic,
                   let consultation = try await store.consultation(id: contribution.consultationID) else { return nil }
             return Found(consultation: consultation, scale: contribution.kind.votingScale, contribution: contribution, article: nil)
         }
@@ -198,7 +200,7 @@ enum Contribute {
         guard errors.isEmpty else { return .invalid(errors) }
         guard let actor, let author = try await ctx.store.participant(id: actor.participantID) else { return .refused(.notSignedIn) }
         let new = make(consultation, author, article, parent)
-        return .done(try await ctx.store.addContribution(new))
+        return .done(try await ctx.store.addContribution(new, held: consultation.settings.moderation == .aPriori))
     }
 }
 

@@ -16,9 +16,33 @@ public enum ParticipantKind: String, Sendable, Codable, CaseIterable {
     public var isOrganisation: Bool { self != .citizen }
 }
 
-/// What a participant may do beyond taking part.
+/// What a participant may do on the whole instance, beyond taking part. Per-consultation work is
+/// given by `ConsultationRole`.
 public enum Role: String, Sendable, Codable, CaseIterable {
-    case participant, moderator, organiser
+    /// Takes part; may be given roles on consultations.
+    case participant
+    /// Works for the institution: may create consultations (and becomes organiser of those).
+    case organiser
+    /// Runs the instance: every action on every consultation, roles, the whole audit trail.
+    case admin
+}
+
+/// A role on one consultation, given and taken back by admins and that consultation's organisers.
+public enum ConsultationRole: String, Sendable, Codable, CaseIterable {
+    /// Edits settings and text, publishes, closes, gives roles; also moderates and answers.
+    case organiser
+    /// Works the moderation queue: hides, restores, approves, rejects.
+    case moderator
+    /// Gives the institution's official answers.
+    case answerer
+}
+
+/// When a new contribution becomes public.
+public enum ModerationMode: String, Sendable, Codable, CaseIterable {
+    /// Published at once; reports and moderators may hide it afterwards.
+    case aPosteriori = "a_posteriori"
+    /// Held until a moderator approves it.
+    case aPriori = "a_priori"
 }
 
 /// One exercise: a draft text, phases with dates, rules.
@@ -36,16 +60,21 @@ public struct Consultation: Sendable, Equatable, Codable {
     public var allowedKinds: Set<ParticipantKind>
     /// Free text describing where the content and counters came from (imports).
     public var provenance: String?
+    public var settings: ConsultationSettings
+    /// Set when an organiser closed it before its planned date: shown on the consultation page.
+    public var closedEarlyReason: String?
 
     public init(
         id: ID, slug: String, title: String, summary: String, institution: String,
         isPublished: Bool, opensAt: Date, closesAt: Date,
-        allowedKinds: Set<ParticipantKind> = [], provenance: String? = nil
+        allowedKinds: Set<ParticipantKind> = [], provenance: String? = nil,
+        settings: ConsultationSettings = .init(), closedEarlyReason: String? = nil
     ) {
         self.id = id; self.slug = slug; self.title = title; self.summary = summary
         self.institution = institution; self.isPublished = isPublished
         self.opensAt = opensAt; self.closesAt = closesAt
         self.allowedKinds = allowedKinds; self.provenance = provenance
+        self.settings = settings; self.closedEarlyReason = closedEarlyReason
     }
 
     /// The phase at a given instant: dates decide, publication gates.
@@ -56,6 +85,26 @@ public struct Consultation: Sendable, Equatable, Codable {
     }
 }
 
+/// The rules an organiser sets on a consultation besides its dates.
+public struct ConsultationSettings: Sendable, Equatable, Codable {
+    public var moderation: ModerationMode
+    /// Votes a contribution needs by closing time for the institution to owe it an answer.
+    public var answerThreshold: Int
+    /// Days after closing by which those answers are due.
+    public var answerDeadlineDays: Int
+    /// Distinct reports that hide a contribution until a moderator reviews it.
+    public var reportThreshold: Int
+
+    public static let answerThresholdRange = 1...1_000_000
+    public static let answerDeadlineRange = 1...730
+    public static let reportThresholdRange = 1...100
+
+    public init(moderation: ModerationMode = .aPosteriori, answerThreshold: Int = 100, answerDeadlineDays: Int = 60, reportThreshold: Int = 3) {
+        self.moderation = moderation; self.answerThreshold = answerThreshold
+        self.answerDeadlineDays = answerDeadlineDays; self.reportThreshold = reportThreshold
+    }
+}
+
 /// A title / chapter / section of the draft text.
 public struct Section: Sendable, Equatable, Codable {
     public var id: ID
@@ -63,10 +112,12 @@ public struct Section: Sendable, Equatable, Codable {
     public var position: Int
     public var title: String
     public var subtitle: String
+    /// Heading level: 1 title, 2 chapter, 3 section; 0 for the untitled group of articles before any heading.
+    public var level: Int
 
-    public init(id: ID, consultationID: ID, position: Int, title: String, subtitle: String) {
+    public init(id: ID, consultationID: ID, position: Int, title: String, subtitle: String, level: Int = 1) {
         self.id = id; self.consultationID = consultationID; self.position = position
-        self.title = title; self.subtitle = subtitle
+        self.title = title; self.subtitle = subtitle; self.level = level
     }
 }
 
@@ -184,19 +235,45 @@ public struct Contribution: Sendable, Equatable, Codable {
     public var url: String?
     public var createdAt: Date
     public var importedTally: Tally?
+    /// Not shown to the public: hidden by moderation or by reports, held for approval, or rejected.
     public var isHidden: Bool
+    /// Published, held for a moderator (`a_priori`), or rejected.
+    public var status: ContributionStatus
+    /// Why and when it was hidden, when it is (nil for items hidden on the platform they were imported from).
+    public var hidden: HiddenNote?
 
     public init(
         id: ID, consultationID: ID, kind: ContributionKind, articleID: ID?, parentID: ID?,
         authorID: ID?, authorName: String, title: String, body: String, rationale: String = "",
         stance: Stance? = nil, url: String? = nil, createdAt: Date, importedTally: Tally? = nil,
-        isHidden: Bool = false
+        isHidden: Bool = false, status: ContributionStatus = .published, hidden: HiddenNote? = nil
     ) {
         self.id = id; self.consultationID = consultationID; self.kind = kind
         self.articleID = articleID; self.parentID = parentID; self.authorID = authorID
         self.authorName = authorName; self.title = title; self.body = body
         self.rationale = rationale; self.stance = stance; self.url = url
         self.createdAt = createdAt; self.importedTally = importedTally; self.isHidden = isHidden
+        self.status = status; self.hidden = hidden
+    }
+
+    /// Shown in full to the public: published and not hidden.
+    public var isPublic: Bool { status == .published && !isHidden }
+}
+
+/// Where a contribution stands with moderation.
+public enum ContributionStatus: String, Sendable, Codable, CaseIterable {
+    case published, pending, rejected
+}
+
+/// The public trace of a hidden contribution: « Masqué par la modération le … : motif ».
+public struct HiddenNote: Sendable, Equatable, Codable {
+    public var at: Date
+    public var reason: ModerationReason
+    /// Hidden automatically by reports, pending a moderator's review.
+    public var byReports: Bool
+
+    public init(at: Date, reason: ModerationReason, byReports: Bool) {
+        self.at = at; self.reason = reason; self.byReports = byReports
     }
 }
 

@@ -1,13 +1,39 @@
 import Foundation
 
 /// What someone wants to do.
-public enum Action: Sendable, Equatable {
+public enum Action: Sendable, Equatable, Hashable {
     case read
     case vote
     case withdrawVote
     case contribute(ContributionKind)
+    /// Report a contribution to the moderators.
+    case report
     /// Organiser work on a consultation: run its synthesis, upload or reset its margins. Any phase.
     case organise
+    /// Create a new consultation (instance organisers and admins). The consultation argument is ignored.
+    case createConsultation
+    /// Edit title, summary, dates, rules. Any phase until closed.
+    case editConsultation
+    /// Import or edit the draft text: only in the draft phase.
+    case editText
+    case publish
+    /// Close now, with a reason.
+    case close
+    /// Give and take back roles on this consultation.
+    case manageRoles
+    /// Work the moderation queue: hide, restore, approve, reject.
+    case moderate
+    /// Give the institution's official answers.
+    case answer
+    /// Read the audit trail entries (admins only; the public sees the moderation counts).
+    case readAudit
+    /// Give instance roles (organiser, admin). The consultation argument is ignored.
+    case manageInstanceRoles
+
+    /// Every action, for the permission table test.
+    public static let all: [Action] = [.read, .vote, .withdrawVote] + ContributionKind.allCases.map { .contribute($0) }
+        + [.report, .organise, .createConsultation, .editConsultation, .editText, .publish, .close, .manageRoles, .moderate, .answer,
+           .readAudit, .manageInstanceRoles]
 }
 
 /// Why an action is refused. Each reason maps to one message in the catalogue and one HTTP status.
@@ -24,6 +50,16 @@ public enum RefusalReason: String, Sendable, Equatable, Codable {
     case notPublished = "not_published"
     /// Only the organising institution's organisers may do this.
     case organisersOnly = "organisers_only"
+    /// Only this consultation's moderators (or organisers) may do this.
+    case moderatorsOnly = "moderators_only"
+    /// Only this consultation's answerers (or organisers) may do this.
+    case answerersOnly = "answerers_only"
+    /// Only the instance's admins may do this.
+    case adminsOnly = "admins_only"
+    /// The text can change only while the consultation is a draft.
+    case notDraft = "not_draft"
+    /// Publishing twice.
+    case alreadyPublished = "already_published"
     /// Sign-in failed: same reason whether the e-mail or the password was wrong.
     case wrongCredentials = "wrong_credentials"
 }
@@ -33,36 +69,85 @@ public enum Decision: Sendable, Equatable {
     case refused(RefusalReason)
 }
 
-/// The actor as permissions see it.
+/// The actor as permissions see it: the instance role and the roles held on consultations.
 public struct Actor: Sendable, Equatable {
     public var participantID: ID
     public var kind: ParticipantKind
     public var role: Role
+    public var consultationRoles: [ID: ConsultationRole]
 
-    public init(participantID: ID, kind: ParticipantKind, role: Role) {
-        self.participantID = participantID; self.kind = kind; self.role = role
+    public init(participantID: ID, kind: ParticipantKind, role: Role, consultationRoles: [ID: ConsultationRole] = [:]) {
+        self.participantID = participantID; self.kind = kind; self.role = role; self.consultationRoles = consultationRoles
     }
 
-    public init(_ participant: Participant) {
-        self.init(participantID: participant.id, kind: participant.kind, role: participant.role)
+    public init(_ participant: Participant, consultationRoles: [ID: ConsultationRole] = [:]) {
+        self.init(participantID: participant.id, kind: participant.kind, role: participant.role, consultationRoles: consultationRoles)
     }
+
+    public var isAdmin: Bool { role == .admin }
+
+    /// The role held on that consultation, if any.
+    public func role(on consultation: ID) -> ConsultationRole? { consultationRoles[consultation] }
 }
 
 /// The single permission function: pages and API both ask it, nothing else decides.
 public enum Permissions {
     public static func can(_ actor: Actor?, _ action: Action, on consultation: Consultation, at now: Date) -> Decision {
         let phase = consultation.phase(at: now)
-        let isOrganiser = actor?.role == .organiser
+        let local = actor?.role(on: consultation.id)
+        let isAdmin = actor?.isAdmin == true
+        let isOrganiser = isAdmin || local == .organiser
+        let isModerator = isOrganiser || local == .moderator
+        let isAnswerer = isOrganiser || local == .answerer
+        // Staff of this consultation (any role on it) see it before publication.
+        let isStaff = isAdmin || local != nil
         switch action {
         case .read:
-            if !consultation.isPublished && !isOrganiser { return .refused(.notPublished) }
+            if !consultation.isPublished && !isStaff { return .refused(.notPublished) }
             return .allowed
-        case .organise:
+        case .createConsultation:
+            guard let actor else { return .refused(.notSignedIn) }
+            return actor.role == .organiser || actor.role == .admin ? .allowed : .refused(.organisersOnly)
+        case .manageInstanceRoles, .readAudit:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            return isAdmin ? .allowed : .refused(.adminsOnly)
+        case .organise, .manageRoles:
             guard actor != nil else { return .refused(.notSignedIn) }
             return isOrganiser ? .allowed : .refused(.organisersOnly)
+        case .editConsultation:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            guard isOrganiser else { return .refused(.organisersOnly) }
+            return phase == .closed && consultation.isPublished ? .refused(.closed) : .allowed
+        case .editText:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            guard isOrganiser else { return .refused(.organisersOnly) }
+            // NB: once published, people may already have read and quoted it: the text changes only through versions.
+            return consultation.isPublished ? .refused(.notDraft) : .allowed
+        case .publish:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            guard isOrganiser else { return .refused(.organisersOnly) }
+            if consultation.isPublished { return .refused(.alreadyPublished) }
+            return now >= consultation.closesAt ? .refused(.closed) : .allowed
+        case .close:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            guard isOrganiser else { return .refused(.organisersOnly) }
+            if !consultation.isPublished { return .refused(.notOpenYet) }
+            return phase == .closed ? .refused(.closed) : .allowed
+        case .moderate:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            return isModerator ? .allowed : .refused(.moderatorsOnly)
+        case .answer:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            guard isAnswerer else { return .refused(.answerersOnly) }
+            return consultation.isPublished ? .allowed : .refused(.notOpenYet)
+        case .report:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            if !consultation.isPublished && !isStaff { return .refused(.notPublished) }
+            // Reports stay open after closing: what is published stays under the charter.
+            return phase == .draft ? .refused(.notOpenYet) : .allowed
         case .vote, .withdrawVote, .contribute:
             guard let actor else { return .refused(.notSignedIn) }
-            if !consultation.isPublished && actor.role != .organiser { return .refused(.notPublished) }
+            if !consultation.isPublished && !isStaff { return .refused(.notPublished) }
             switch phase {
             case .draft: return .refused(.notOpenYet)
             case .closed: return .refused(.closed)

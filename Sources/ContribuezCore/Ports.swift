@@ -48,6 +48,8 @@ public protocol PasswordHasher: Sendable {
 /// What a store reports when the database refuses a write for a reason the user caused.
 public enum StoreError: Error, Equatable, Sendable {
     case duplicateEmail
+    /// The participant already reported this contribution.
+    case duplicateReport
     case notFound
     /// A constraint failed: the message says which (for logs, never shown raw).
     case constraint(String)
@@ -76,16 +78,19 @@ public struct ContributionQuery: Sendable, Equatable {
     public var stance: Stance?
     public var authorID: ID?
     public var includeHidden: Bool
+    /// Keeps published items hidden by moderation in the list, at their place, to be shown as a
+    /// placeholder (« Masqué par la modération… »). Held and rejected items never appear.
+    public var placeholders: Bool
     public var order: Order
 
     public init(
         consultationID: ID? = nil, articleID: ID? = nil, parentID: ID? = nil, directOnly: Bool = true,
         kind: ContributionKind? = nil, stance: Stance? = nil, authorID: ID? = nil,
-        includeHidden: Bool = false, order: Order = .supported
+        includeHidden: Bool = false, placeholders: Bool = false, order: Order = .supported
     ) {
         self.consultationID = consultationID; self.articleID = articleID; self.parentID = parentID
         self.directOnly = directOnly; self.kind = kind; self.stance = stance; self.authorID = authorID
-        self.includeHidden = includeHidden; self.order = order
+        self.includeHidden = includeHidden; self.placeholders = placeholders; self.order = order
     }
 }
 
@@ -106,10 +111,15 @@ public struct SessionRecord: Sendable, Equatable {
     public var participant: Participant
     public var csrfToken: String
     public var expiresAt: Date
+    /// The roles the participant holds on consultations, loaded with the session.
+    public var consultationRoles: [ID: ConsultationRole]
 
-    public init(participant: Participant, csrfToken: String, expiresAt: Date) {
+    public init(participant: Participant, csrfToken: String, expiresAt: Date, consultationRoles: [ID: ConsultationRole] = [:]) {
         self.participant = participant; self.csrfToken = csrfToken; self.expiresAt = expiresAt
+        self.consultationRoles = consultationRoles
     }
+
+    public var actor: Actor { Actor(participant, consultationRoles: consultationRoles) }
 }
 
 /// A vote event: the append-only log from which every published tally can be recomputed.
@@ -128,7 +138,7 @@ public struct VoteEvent: Sendable, Equatable {
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,
 /// and one conformance suite runs against both.
-public protocol Store: SynthesisStore, ProfileStore {
+public protocol Store: SynthesisStore, ProfileStore, InstitutionStore {
     // Consultations and text
     func createConsultation(_ new: NewConsultation) async throws -> Consultation
     func consultations() async throws -> [Consultation]
@@ -144,8 +154,6 @@ public protocol Store: SynthesisStore, ProfileStore {
     // Participants and sessions
     func createParticipant(_ new: NewParticipant, passwordHash: String) async throws -> Participant
     func participant(id: ID) async throws -> Participant?
-    /// Gives a participant a role (organiser, moderator, participant). False when there is no such participant.
-    func setRole(participantID: ID, role: Role) async throws -> Bool
     /// The participant and their password hash, looked up by e-mail (case-insensitive).
     func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)?
     func createSession(tokenHash: String, participantID: ID, csrfToken: String, createdAt: Date, expiresAt: Date) async throws
@@ -153,7 +161,8 @@ public protocol Store: SynthesisStore, ProfileStore {
     func deleteSession(tokenHash: String) async throws
 
     // Contributions
-    func addContribution(_ new: NewContribution) async throws -> Contribution
+    /// Stores a contribution; `held` keeps it out of public view until a moderator approves it.
+    func addContribution(_ new: NewContribution, held: Bool) async throws -> Contribution
     func contribution(id: ID) async throws -> Contribution?
     func contributions(_ query: ContributionQuery, page: PageRequest) async throws -> Page<ContributionRow>
 
@@ -180,14 +189,16 @@ public struct NewConsultation: Sendable {
     public var closesAt: Date
     public var allowedKinds: Set<ParticipantKind>
     public var provenance: String?
+    public var settings: ConsultationSettings
 
     public init(
         slug: String, title: String, summary: String, institution: String, isPublished: Bool,
-        opensAt: Date, closesAt: Date, allowedKinds: Set<ParticipantKind> = [], provenance: String? = nil
+        opensAt: Date, closesAt: Date, allowedKinds: Set<ParticipantKind> = [], provenance: String? = nil,
+        settings: ConsultationSettings = .init()
     ) {
         self.slug = slug; self.title = title; self.summary = summary; self.institution = institution
         self.isPublished = isPublished; self.opensAt = opensAt; self.closesAt = closesAt
-        self.allowedKinds = allowedKinds; self.provenance = provenance
+        self.allowedKinds = allowedKinds; self.provenance = provenance; self.settings = settings
     }
 }
 
@@ -330,5 +341,17 @@ public struct ImportBundle: Sendable {
     public init(consultation: NewConsultation, sections: [SectionItem], contributions: [ContributionItem], participants: [ParticipantItem] = [], votes: [VoteItem] = []) {
         self.consultation = consultation; self.sections = sections; self.contributions = contributions
         self.participants = participants; self.votes = votes
+    }
+}
+
+extension Store {
+    /// Stores a contribution published at once (imports, tests, `a_posteriori` consultations).
+    public func addContribution(_ new: NewContribution) async throws -> Contribution {
+        try await addContribution(new, held: false)
+    }
+
+    /// Sets the instance role without an audit entry: for tests and set-up code that has no actor.
+    public func setRole(participantID: ID, role: Role) async throws -> Bool {
+        try await setRole(participantID: participantID, role: role, audit: nil)
     }
 }

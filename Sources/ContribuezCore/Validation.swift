@@ -5,14 +5,28 @@ import Foundation
 public struct FieldError: Sendable, Equatable, Codable {
     public enum Rule: String, Sendable, Codable {
         case required, tooShort = "too_short", tooLong = "too_long", invalid, commonPassword = "common_password", notAllowed = "not_allowed"
+        /// Draft texts: no article, duplicate article numbers, an article without text.
+        case noArticle = "no_article", duplicateNumber = "duplicate_number", emptyArticle = "empty_article"
+        /// A value outside a fixed list: `accepted` lists what is.
+        case unknownValue = "unknown_value"
+        /// Closing before opening.
+        case beforeOpening = "before_opening"
+        /// Fields an endpoint does not take (no mass assignment).
+        case unknownField = "unknown_field"
     }
     public var field: String
     public var rule: Rule
     /// The limit that applies (length in characters, or bytes for passwords), when there is one.
     public var limit: Int?
+    /// The 1-based line of a text the error is on (draft texts).
+    public var line: Int?
+    /// Another line concerned (the first occurrence of a duplicate).
+    public var otherLine: Int?
+    /// The value concerned (an article number), or the accepted values, comma-separated.
+    public var value: String?
 
-    public init(field: String, rule: Rule, limit: Int? = nil) {
-        self.field = field; self.rule = rule; self.limit = limit
+    public init(field: String, rule: Rule, limit: Int? = nil, line: Int? = nil, otherLine: Int? = nil, value: String? = nil) {
+        self.field = field; self.rule = rule; self.limit = limit; self.line = line; self.otherLine = otherLine; self.value = value
     }
 }
 
@@ -30,6 +44,12 @@ public enum Limits {
     public static let argumentText = 3...2_000
     public static let sourceSummary = 0...8_000
     public static let url = 8...2_000
+    public static let summary = 0...20_000
+    public static let institution = 2...160
+    public static let reason = 3...2_000
+    public static let articleBody = 1...100_000
+    public static let explanation = 0...100_000
+    public static let articleTitle = 0...250
 }
 
 public enum Validate {

@@ -24,14 +24,21 @@ enum SQL {
         Consultation(
             id: row["id"], slug: row["slug"], title: row["title"], summary: row["summary"], institution: row["institution"],
             isPublished: (row["is_published"] as Int) == 1, opensAt: date(row["opens_at"]), closesAt: date(row["closes_at"]),
-            allowedKinds: kinds(row["allowed_kinds"] as String), provenance: row["provenance"])
+            allowedKinds: kinds(row["allowed_kinds"] as String), provenance: row["provenance"],
+            settings: ConsultationSettings(
+                moderation: ModerationMode(rawValue: row["moderation"]) ?? .aPosteriori, answerThreshold: row["answer_threshold"],
+                answerDeadlineDays: row["answer_deadline_days"], reportThreshold: row["report_threshold"]),
+            closedEarlyReason: row["closed_early_reason"])
     }
+
+    /// Participants with their instance role (from `instance_roles`; the legacy `role` column decides nothing).
+    static let participantSelect = "SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role FROM participants p"
 
     static func participant(_ row: Row) -> Participant {
         Participant(
             id: row["id"], email: row["email"], displayName: row["display_name"],
             kind: ParticipantKind(rawValue: row["kind"]) ?? .citizen, organization: row["organization"],
-            role: Role(rawValue: row["role"]) ?? .participant, createdAt: date(row["created_at"]))
+            role: (row["instance_role"] as String?).flatMap(Role.init(rawValue:)) ?? .participant, createdAt: date(row["created_at"]))
     }
 
     static let tallyColumns = """
@@ -68,7 +75,14 @@ enum SQL {
             kind: ContributionKind(rawValue: row["kind"]) ?? .proposal, articleID: row["article_id"], parentID: row["parent_id"],
             authorID: row["author_id"], authorName: row["author_name"], title: row["title"], body: row["body"],
             rationale: row["rationale"], stance: (row["stance"] as String?).flatMap(Stance.init(rawValue:)), url: row["url"],
-            createdAt: date(row["created_at"]), importedTally: baseTally(row), isHidden: (row["is_hidden"] as Int) == 1)
+            createdAt: date(row["created_at"]), importedTally: baseTally(row), isHidden: (row["is_hidden"] as Int) == 1,
+            status: ContributionStatus(rawValue: row["status"]) ?? .published, hidden: hiddenNote(row))
+    }
+
+    static func hiddenNote(_ row: Row) -> HiddenNote? {
+        guard (row["is_hidden"] as Int) == 1, let at: Int64 = row["hidden_at"],
+              let reason = (row["hidden_reason"] as String?).flatMap(ModerationReason.init(rawValue:)) else { return nil }
+        return HiddenNote(at: date(at), reason: reason, byReports: (row["hidden_by_reports"] as Int) == 1)
     }
 
     static func filter(_ q: ContributionQuery) -> (String, StatementArguments) {
@@ -83,28 +97,38 @@ enum SQL {
         if let v = q.kind { parts.append("c.kind = ?"); args.append(v.rawValue) }
         if let v = q.stance { parts.append("c.stance = ?"); args.append(v.rawValue) }
         if let v = q.authorID { parts.append("c.author_id = ?"); args.append(v) }
-        if !q.includeHidden { parts.append("c.is_hidden = 0") }
+        if q.placeholders && !q.includeHidden {
+            parts.append("(c.is_hidden = 0 OR (c.status = 'published' AND c.hidden_at IS NOT NULL))")
+        } else if !q.includeHidden { parts.append("c.is_hidden = 0") }
         return (parts.joined(separator: " AND "), StatementArguments(args))
     }
 
-    static func insertContribution(_ db: Database, _ new: NewContribution, hidden: Bool) throws -> Contribution {
+    /// `held`: kept from the public until a moderator approves it (`a_priori` consultations).
+    static func insertContribution(_ db: Database, _ new: NewContribution, hidden: Bool, held: Bool = false) throws -> Contribution {
+        let isHidden = hidden || held
         try db.execute(
             sql: """
                 INSERT INTO contributions (consultation_id, kind, article_id, parent_id, author_id, author_name, title, body,
-                    rationale, stance, url, created_at, is_hidden)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    rationale, stance, url, created_at, is_hidden, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [new.consultationID, new.kind.rawValue, new.articleID, new.parentID, new.authorID, new.authorName,
-                        new.title, new.body, new.rationale, new.stance?.rawValue, new.url, ms(new.createdAt), hidden ? 1 : 0])
+                        new.title, new.body, new.rationale, new.stance?.rawValue, new.url, ms(new.createdAt), isHidden ? 1 : 0,
+                        held ? ContributionStatus.pending.rawValue : ContributionStatus.published.rawValue])
         let id = db.lastInsertedRowID
         try db.execute(
             sql: "INSERT INTO contribution_events (contribution_id, event, at) VALUES (?, 'created', ?)",
             arguments: [id, ms(new.createdAt)])
+        // NB: the event log tells visibility: a held item is created hidden, and approval restores it.
+        if held {
+            try db.execute(sql: "INSERT INTO contribution_events (contribution_id, event, at) VALUES (?, 'hidden', ?)", arguments: [id, ms(new.createdAt)])
+        }
         if let base = new.importedTally { try setBase(db, .contribution(id), base) }
         return Contribution(
             id: id, consultationID: new.consultationID, kind: new.kind, articleID: new.articleID, parentID: new.parentID,
             authorID: new.authorID, authorName: new.authorName, title: new.title, body: new.body, rationale: new.rationale,
-            stance: new.stance, url: new.url, createdAt: date(ms(new.createdAt)), importedTally: new.importedTally, isHidden: hidden)
+            stance: new.stance, url: new.url, createdAt: date(ms(new.createdAt)), importedTally: new.importedTally, isHidden: isHidden,
+            status: held ? .pending : .published)
     }
 
     static func appendVoteEvent(_ db: Database, _ participantID: ID, _ target: Target, _ value: VoteValue?, _ at: Date) throws {
@@ -185,7 +209,7 @@ enum SQLImport {
         var position = 0
         for (i, section) in bundle.sections.enumerated() {
             try db.execute(
-                sql: "INSERT INTO sections (consultation_id, position, title, subtitle) VALUES (?, ?, ?, ?)",
+                sql: "INSERT INTO sections (consultation_id, position, title, subtitle, level) VALUES (?, ?, ?, ?, 1)",
                 arguments: [consultation.id, i + 1, section.title, section.subtitle])
             let sectionID = db.lastInsertedRowID
             for a in section.articles {

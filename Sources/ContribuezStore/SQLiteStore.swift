@@ -29,9 +29,7 @@ public final class SQLiteStore: Store {
                 for sql in migration.statements {
                     try db.execute(sql: sql.replacingOccurrences(of: "AUTOINCREMENT_PK", with: "INTEGER PRIMARY KEY AUTOINCREMENT"))
                 }
-                if migration.id == "0001-participation-core" {
-                    for sql in Migrations.sqliteTriggers { try db.execute(sql: sql) }
-                }
+                for sql in Migrations.sqliteAfter[migration.id] ?? [] { try db.execute(sql: sql) }
             }
         }
         let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
@@ -57,15 +55,18 @@ public final class SQLiteStore: Store {
     static func insertConsultation(_ db: Database, _ new: NewConsultation) throws -> Consultation {
         try db.execute(
             sql: """
-                INSERT INTO consultations (slug, title, summary, institution, is_published, opens_at, closes_at, allowed_kinds, provenance)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO consultations (slug, title, summary, institution, is_published, opens_at, closes_at, allowed_kinds, provenance,
+                    moderation, answer_threshold, answer_deadline_days, report_threshold)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [new.slug, new.title, new.summary, new.institution, new.isPublished ? 1 : 0,
-                        SQL.ms(new.opensAt), SQL.ms(new.closesAt), SQL.kinds(new.allowedKinds), new.provenance])
+                        SQL.ms(new.opensAt), SQL.ms(new.closesAt), SQL.kinds(new.allowedKinds), new.provenance,
+                        new.settings.moderation.rawValue, new.settings.answerThreshold, new.settings.answerDeadlineDays,
+                        new.settings.reportThreshold])
         return Consultation(
             id: db.lastInsertedRowID, slug: new.slug, title: new.title, summary: new.summary, institution: new.institution,
-            isPublished: new.isPublished, opensAt: new.opensAt, closesAt: new.closesAt,
-            allowedKinds: new.allowedKinds, provenance: new.provenance)
+            isPublished: new.isPublished, opensAt: SQL.date(SQL.ms(new.opensAt)), closesAt: SQL.date(SQL.ms(new.closesAt)),
+            allowedKinds: new.allowedKinds, provenance: new.provenance, settings: new.settings)
     }
 
     public func consultations() async throws -> [Consultation] {
@@ -110,7 +111,7 @@ public final class SQLiteStore: Store {
     public func sections(consultationID: ID) async throws -> [Section] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM sections WHERE consultation_id = ? ORDER BY position, id", arguments: [consultationID])
-                .map { Section(id: $0["id"], consultationID: $0["consultation_id"], position: $0["position"], title: $0["title"], subtitle: $0["subtitle"]) }
+                .map { Section(id: $0["id"], consultationID: $0["consultation_id"], position: $0["position"], title: $0["title"], subtitle: $0["subtitle"], level: $0["level"]) }
         }
     }
 
@@ -142,7 +143,10 @@ public final class SQLiteStore: Store {
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [new.email, new.email == nil ? nil : passwordHash, new.displayName, new.kind.rawValue,
-                                new.organization, new.role.rawValue, SQL.ms(new.createdAt)])
+                                new.organization, Role.participant.rawValue, SQL.ms(new.createdAt)])
+                if new.role != .participant {
+                    try db.execute(sql: "INSERT INTO instance_roles (participant_id, role) VALUES (?, ?)", arguments: [db.lastInsertedRowID, new.role.rawValue])
+                }
                 return Participant(
                     id: db.lastInsertedRowID, email: new.email, displayName: new.displayName, kind: new.kind,
                     organization: new.organization, role: new.role, createdAt: SQL.date(SQL.ms(new.createdAt)))
@@ -154,21 +158,15 @@ public final class SQLiteStore: Store {
 
     public func participant(id: ID) async throws -> Participant? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM participants WHERE id = ?", arguments: [id]).map(SQL.participant)
+            try Row.fetchOne(db, sql: SQL.participantSelect + " WHERE p.id = ?", arguments: [id]).map(SQL.participant)
         }
     }
 
-    public func setRole(participantID: ID, role: Role) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE participants SET role = ? WHERE id = ?", arguments: [role.rawValue, participantID])
-            return db.changesCount > 0
-        }
-    }
 
     public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM participants WHERE email = ? AND password_hash IS NOT NULL", arguments: [email.lowercased()])
+                db, sql: SQL.participantSelect + " WHERE p.email = ? AND p.password_hash IS NOT NULL", arguments: [email.lowercased()])
             else { return nil }
             return (SQL.participant(row), row["password_hash"])
         }
@@ -189,13 +187,16 @@ public final class SQLiteStore: Store {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT p.*, s.csrf_token AS s_csrf, s.expires_at AS s_expires FROM sessions s
+                    SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role,
+                        s.csrf_token AS s_csrf, s.expires_at AS s_expires FROM sessions s
                     JOIN participants p ON p.id = s.participant_id
                     WHERE s.token_hash = ? AND s.expires_at > ?
                     """,
                 arguments: [tokenHash, SQL.ms(now)])
             else { return nil }
-            return SessionRecord(participant: SQL.participant(row), csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]))
+            let participant = SQL.participant(row)
+            let roles = try Self.loadConsultationRoles(db, participant.id)
+            return SessionRecord(participant: participant, csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]), consultationRoles: roles)
         }
     }
 
@@ -205,8 +206,8 @@ public final class SQLiteStore: Store {
 
     // MARK: Contributions
 
-    public func addContribution(_ new: NewContribution) async throws -> Contribution {
-        try await pool.write { db in try SQL.insertContribution(db, new, hidden: false) }
+    public func addContribution(_ new: NewContribution, held: Bool) async throws -> Contribution {
+        try await pool.write { db in try SQL.insertContribution(db, new, hidden: false, held: held) }
     }
 
     public func contribution(id: ID) async throws -> Contribution? {

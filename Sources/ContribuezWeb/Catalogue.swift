@@ -107,7 +107,15 @@ extension Catalogue {
         let field = text("field_\(error.field)", lang)
         if error.field == "password" && error.rule == .tooShort { return text("err_password_too_short", lang) }
         if error.field == "password" && error.rule == .tooLong { return text("err_password_too_long", lang) }
-        return text("err_\(error.rule.rawValue)", lang, ["field": field, "limit": error.limit.map(String.init) ?? ""])
+        if error.field == "text" && error.rule == .tooLong && error.limit == DraftText.maxBytes { return text("err_text_too_large", lang) }
+        if error.field == "text" && error.rule == .tooLong, let line = error.line {
+            return text("err_text_too_long_line", lang, ["line": "\(line)", "value": error.value ?? "", "limit": error.limit.map(String.init) ?? ""])
+        }
+        if error.field == "text" && error.rule == .invalid && error.line == nil { return text("err_text_invalid_encoding", lang) }
+        return text("err_\(error.rule.rawValue)", lang, [
+            "field": field, "limit": error.limit.map(String.init) ?? "", "line": error.line.map(String.init) ?? "",
+            "otherLine": error.otherLine.map(String.init) ?? "", "value": error.value ?? "",
+        ])
     }
 
     func message(for reason: RefusalReason, _ lang: Lang) -> String { text("refused_\(reason.rawValue)", lang) }

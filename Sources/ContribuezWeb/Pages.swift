@@ -10,7 +10,8 @@ enum Statuses {
         switch reason {
         case .notSignedIn, .wrongCredentials: return .unauthorized
         case .closed, .notOpenYet: return .conflict
-        case .kindNotAllowed, .organisersOnly: return .forbidden
+        case .kindNotAllowed, .organisersOnly, .moderatorsOnly, .answerersOnly, .adminsOnly: return .forbidden
+        case .notDraft, .alreadyPublished: return .conflict
         case .notPublished: return .notFound
         }
     }

@@ -18,7 +18,7 @@ public struct WebContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    var actor: Actor? { session.map { Actor($0.participant) } }
+    var actor: Actor? { session?.actor }
     var participant: Participant? { session?.participant }
 
     /// The token forms must carry: bound to the session when signed in, else the visitor cookie's.

@@ -35,6 +35,13 @@ struct TestServer {
         }
     }
 
+    /// Makes the participant an organiser of the demo consultation, as `contribuez grant … --consultation` does.
+    func makeOrganiser(_ participantID: ID, of consultationID: ID? = nil, role: ConsultationRole = .organiser) async throws {
+        let entry = AuditEntry(consultationID: consultationID ?? demo.id, actorID: nil, actorName: "test", action: .grantRole,
+                               targetKind: "participant", targetID: participantID, reason: role.rawValue, at: clock.now())
+        try await store.grantRole(consultationID: consultationID ?? demo.id, participantID: participantID, role: role, audit: entry)
+    }
+
     func firstArticle() async throws -> Article {
         try #require(try await store.articles(consultationID: demo.id).first)
     }

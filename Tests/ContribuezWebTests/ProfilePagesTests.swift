@@ -222,7 +222,7 @@ struct ProfileDashboardTests {
             _ = try await browser.get("/consultations/\(server.demo.id)/representativite")
             let refused = try await browser.post(url, [("source", "Ville"), ("year", "2020"), ("csv", "dimension,category,share\nsex,F,0.5\nsex,M,0.5\n")])
             let organiser = try #require(try await server.store.credentials(email: "plain@example.org")).participant
-            _ = try await server.store.setRole(participantID: organiser.id, role: .organiser)
+            try await server.makeOrganiser(organiser.id)
             _ = try await browser.get("/consultations/\(server.demo.id)/representativite")
             // act
             let sum = try await browser.post(url, [("source", "Ville"), ("year", "2020"), ("csv", "dimension,category,share\nsex,F,0.5\nsex,M,0.4\n")])

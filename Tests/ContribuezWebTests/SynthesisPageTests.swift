@@ -13,7 +13,7 @@ struct SynthesisPageTests {
     static func organiser(_ server: TestServer, _ browser: Browser, email: String = "orga@example.org") async throws {
         try await browser.signUp(email: email, name: "Orga")
         let found = try #require(try await server.store.credentials(email: email))
-        _ = try await server.store.setRole(participantID: found.participant.id, role: .organiser)
+        try await server.makeOrganiser(found.participant.id)
     }
 
     /// Waits for the detached run to finish (it writes its state to the store).
