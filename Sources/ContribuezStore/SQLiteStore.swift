@@ -7,8 +7,9 @@ import GRDB
 public final class SQLiteStore: Store {
     let pool: DatabasePool
 
-    /// Opens (creating if needed) the database file and applies pending migrations.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database file and applies pending migrations (up to `migrateUpTo`
+    /// included when given: tests of a migration prepare the state before it).
+    public init(path: String, migrateUpTo: String? = nil) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -16,12 +17,12 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: config)
-        try migrate()
+        try migrate(upTo: migrateUpTo)
     }
 
     /// Applies the numbered migrations not yet applied; returns their ids.
     @discardableResult
-    public func migrate() throws -> [String] {
+    public func migrate(upTo last: String? = nil) throws -> [String] {
         var migrator = DatabaseMigrator()
         var applied: [String] = []
         for migration in Migrations.all {
@@ -33,7 +34,7 @@ public final class SQLiteStore: Store {
             }
         }
         let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
-        try migrator.migrate(pool)
+        if let last { try migrator.migrate(pool, upTo: last) } else { try migrator.migrate(pool) }
         let after = try pool.read { db in try migrator.appliedIdentifiers(db) }
         applied = Array(after.subtracting(before)).sorted()
         return applied

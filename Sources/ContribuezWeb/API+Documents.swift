@@ -63,12 +63,21 @@ enum APIDoc {
         var closesAt: Date
         var allowedKinds: [String]
         var provenance: String?
+        var isPublished: Bool
+        var moderation: String
+        var answerThreshold: Int
+        var answerDeadlineDays: Int
+        var reportThreshold: Int
+        var closedEarlyReason: String?
         var sections: [SectionDTO]?
 
         init(_ c: Consultation, phase: Phase, sections: [SectionDTO]? = nil) {
             id = c.id; url = SiteRoute.consultation(c.id).path; slug = c.slug; title = c.title; summary = c.summary
             institution = c.institution; self.phase = phase.rawValue; opensAt = c.opensAt; closesAt = c.closesAt
             allowedKinds = c.allowedKinds.map(\.rawValue).sorted(); provenance = c.provenance; self.sections = sections
+            isPublished = c.isPublished; moderation = c.settings.moderation.rawValue; answerThreshold = c.settings.answerThreshold
+            answerDeadlineDays = c.settings.answerDeadlineDays; reportThreshold = c.settings.reportThreshold
+            closedEarlyReason = c.closedEarlyReason
         }
     }
 
@@ -95,8 +104,13 @@ enum APIDoc {
         var tally: TallyDTO
         var importedTally: TallyDTO?
         var replies: Int?
+        /// published | pending | rejected (pending and rejected are seen by their author and moderators only).
+        var status: String
+        /// Set when moderation hid it: the public trace, without the text.
+        var hidden: HiddenDTO?
 
-        init(_ c: Contribution, tally: Tally, replies: Int? = nil) {
+        /// `redact`: a hidden item shown to the public keeps its place with its reason, not its text nor its author.
+        init(_ c: Contribution, tally: Tally, replies: Int? = nil, redact: Bool = false) {
             id = c.id; url = SiteRoute.contribution(c.id).path; kind = c.kind.rawValue; consultationId = c.consultationID
             articleId = c.articleID; parentId = c.parentID
             author = AuthorDTO(name: c.authorName, id: c.authorID, url: c.authorID.map { SiteRoute.participant($0).path })
@@ -105,7 +119,21 @@ enum APIDoc {
             self.tally = TallyDTO(tally, scale: c.kind.votingScale)
             importedTally = c.importedTally.map { TallyDTO($0, scale: c.kind.votingScale) }
             self.replies = replies
+            status = c.status.rawValue
+            if c.isHidden {
+                hidden = HiddenDTO(at: c.hidden?.at, reason: c.hidden?.reason.rawValue, byReports: c.hidden?.byReports ?? false)
+            }
+            if redact && c.isHidden {
+                author = AuthorDTO(name: "", id: nil, url: nil)
+                title = nil; text = ""; rationale = nil; sourceUrl = nil
+            }
         }
+    }
+
+    struct HiddenDTO: Encodable {
+        var at: Date?
+        var reason: String?
+        var byReports: Bool
     }
 
     struct PageDTO<Item: Encodable>: Encodable {
@@ -148,6 +176,12 @@ enum APIDoc {
             var rule: String
             var limit: Int?
             var message: String
+            /// Draft texts: the line the problem is on, and the other line concerned (first occurrence of a duplicate).
+            var line: Int? = nil
+            var otherLine: Int? = nil
+            /// The article number concerned, or the accepted values (comma-separated) for `unknown_value`.
+            var value: String? = nil
+            var accepted: [String]? = nil
         }
         var type: String
         var title: String

@@ -36,6 +36,8 @@ struct APIHandlers {
         api.post("articles/:id/sources") { req, ctx in try await source(req, ctx, article: true) }
         api.post("contributions/:id/sources") { req, ctx in try await source(req, ctx, article: false) }
         api.get("contributions/:id") { req, ctx in try await contribution(req, ctx) }
+        OrganiseAPI(api: self).register(on: api)
+        ModerationAPI(api: self).register(on: api)
     }
 
     // MARK: Plumbing
@@ -64,7 +66,11 @@ struct APIHandlers {
     func invalid(_ errors: [FieldError], _ ctx: WebContext) -> Response {
         Self.problem(
             .unprocessableContent, "invalid", "Some fields are invalid.",
-            errors: errors.map { .init(field: $0.field, rule: $0.rule.rawValue, limit: $0.limit, message: deps.catalogue.message(for: $0, ctx.lang)) })
+            errors: errors.map {
+                .init(field: $0.field, rule: $0.rule.rawValue, limit: $0.limit, message: deps.catalogue.message(for: $0, ctx.lang),
+                      line: $0.line, otherLine: $0.otherLine, value: $0.value,
+                      accepted: $0.rule == .unknownValue ? $0.value?.components(separatedBy: ", ") : nil)
+            })
     }
 
     /// A JSON object body: 413 when too large, 400 for invalid UTF-8 or malformed JSON or a non-object,
@@ -87,6 +93,10 @@ struct APIHandlers {
         return .success(JSONObject(values: dict))
     }
 
+    func conflict(_ c: Conflict, _ ctx: WebContext) -> Response {
+        Self.problem(.conflict, c.rawValue, deps.catalogue.text(c == .duplicateEmail ? "err_duplicate_email" : "conflict_\(c.rawValue)", ctx.lang))
+    }
+
     func authed(_ ctx: WebContext) -> Response? {
         ctx.session == nil ? refused(.notSignedIn, ctx) : nil
     }
@@ -98,7 +108,7 @@ struct APIHandlers {
 
     static func pageDTO(_ p: Page<ContributionRow>) -> APIDoc.PageDTO<APIDoc.ContributionDTO> {
         APIDoc.PageDTO(
-            items: p.items.map { APIDoc.ContributionDTO($0.contribution, tally: $0.tally, replies: $0.replies) },
+            items: p.items.map { APIDoc.ContributionDTO($0.contribution, tally: $0.tally, replies: $0.replies, redact: true) },
             page: p.page, perPage: p.perPage, total: p.total, pageCount: p.pageCount)
     }
 
@@ -109,7 +119,7 @@ struct APIHandlers {
         case .refused(let r): return refused(r, ctx)
         case .invalid(let e): return invalid(e, ctx)
         case .notFound: return notFound()
-        case .conflict: return Self.problem(.conflict, "conflict", "Conflict.")
+        case .conflict(let c): return conflict(c, ctx)
         }
     }
 
@@ -192,7 +202,7 @@ struct APIHandlers {
     func proposals(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let id = id(ctx), let c = try await deps.store.consultation(id: id),
               Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()) == .allowed else { return notFound("consultation") }
-        let p = try await deps.store.contributions(ContributionQuery(consultationID: id, kind: .proposal), page: page(req))
+        let p = try await deps.store.contributions(ContributionQuery(consultationID: id, kind: .proposal, placeholders: true), page: page(req))
         return Self.json(Self.pageDTO(p))
     }
 
@@ -202,7 +212,7 @@ struct APIHandlers {
         guard let id = id(ctx), let a = try await deps.store.article(id: id), let c = try await deps.store.consultation(id: a.consultationID),
               Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()) == .allowed else { return notFound("article") }
         let q = req.uri.queryParameters
-        var query = ContributionQuery(articleID: id)
+        var query = ContributionQuery(articleID: id, placeholders: true)
         if let k = q["kind"] {
             guard let kind = ContributionKind(rawValue: String(k)), kind != .proposal else {
                 return Self.problem(.badRequest, "invalid_query", "kind must be amendment, argument or source.")
@@ -227,11 +237,17 @@ struct APIHandlers {
     }
 
     func contribution(_ req: Request, _ ctx: WebContext) async throws -> Response {
-        guard let id = id(ctx), let c = try await deps.store.contribution(id: id), !c.isHidden,
+        guard let id = id(ctx), let c = try await deps.store.contribution(id: id),
               let consultation = try await deps.store.consultation(id: c.consultationID),
               Permissions.can(ctx.actor, .read, on: consultation, at: deps.clock.now()) == .allowed else { return notFound("contribution") }
+        let now = deps.clock.now()
+        let isAuthor = c.authorID != nil && c.authorID == ctx.actor?.participantID
+        let isModerator = Permissions.can(ctx.actor, .moderate, on: consultation, at: now).isAllowed
+        // Held and rejected items exist only for their author and the moderators; hidden ones keep a public trace.
+        if c.status != .published && !isAuthor && !isModerator { return notFound("contribution") }
+        if c.isHidden && c.status == .published && c.hidden == nil && !isModerator { return notFound("contribution") }
         let tally = try await deps.store.tallies([.contribution(id)])[.contribution(id)] ?? .zero
-        return Self.json(APIDoc.ContributionDTO(c, tally: tally))
+        return Self.json(APIDoc.ContributionDTO(c, tally: tally, redact: !isAuthor && !isModerator))
     }
 
     // MARK: Writing

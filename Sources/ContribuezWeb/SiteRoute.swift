@@ -85,6 +85,13 @@ public enum APIRoute {
         ("POST", "/articles/{id}/amendments"), ("POST", "/articles/{id}/arguments"), ("POST", "/articles/{id}/sources"),
         ("GET", "/contributions/{id}"), ("PUT", "/contributions/{id}/vote"), ("DELETE", "/contributions/{id}/vote"),
         ("POST", "/contributions/{id}/arguments"), ("POST", "/contributions/{id}/sources"),
+        // The institution's side (issue 8).
+        ("POST", "/consultations"), ("PATCH", "/consultations/{id}"), ("POST", "/consultations/{id}/publish"),
+        ("POST", "/consultations/{id}/close"), ("PUT", "/consultations/{id}/text"), ("GET", "/consultations/{id}/roles"),
+        ("PUT", "/consultations/{id}/roles/{participantId}"), ("DELETE", "/consultations/{id}/roles/{participantId}"),
+        ("PUT", "/participants/{id}/role"),
+        ("POST", "/contributions/{id}/reports"), ("POST", "/contributions/{id}/moderation"), ("GET", "/consultations/{id}/moderation"),
+        ("GET", "/consultations/{id}/moderation/summary"), ("GET", "/consultations/{id}/audit"), ("GET", "/audit"),
     ]
 }
 

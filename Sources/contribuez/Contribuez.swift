@@ -112,16 +112,48 @@ struct ImportRepubliqueNumerique: AsyncParsableCommand {
 
 struct Grant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Give an account a role: organiser (runs analyses, uploads margins), moderator, or participant.")
+        abstract: "Give an account a role: on the instance (admin, organiser, participant), or on one consultation with --consultation (organiser, moderator, answerer).",
+        discussion: """
+            The first admin of a fresh install is made this way: `contribuez grant you@example.org admin`.
+            Instance organisers may create consultations; admins may do everything and give roles in the pages.
+            With --consultation ID: organiser (edits, publishes, closes, gives roles), moderator, answerer; `--revoke` takes it back.
+            Every grant is written to the audit trail.
+            """)
     @OptionGroup var db: DatabaseOptions
     @Argument(help: "E-mail address of the account.") var email: String
-    @Argument(help: "organiser, moderator or participant.") var role: String
+    @Argument(help: "admin, organiser or participant; with --consultation: organiser, moderator or answerer.") var role: String
+    @Option(help: "Give the role on this consultation only.") var consultation: Int64?
+    @Flag(help: "With --consultation: take the role back.") var revoke = false
 
     func run() async throws {
-        guard let role = Role(rawValue: role) else { throw ValidationError("role must be organiser, moderator or participant") }
         let store = try db.open()
-        guard let found = try await store.credentials(email: email) else { throw ValidationError("no account with the e-mail \(email)") }
-        _ = try await store.setRole(participantID: found.participant.id, role: role)
-        print("\(email) is now \(role.rawValue)")
+        guard let found = try await store.participant(email: email.trimmingCharacters(in: .whitespaces).lowercased()), found.email != nil else {
+            throw ValidationError("no account with the e-mail \(email)")
+        }
+        let now = SystemClock().now()
+        let audit = { (c: ID?, action: AuditAction, reason: String) in
+            AuditEntry(consultationID: c, actorID: nil, actorName: "contribuez (ligne de commande)", action: action,
+                       targetKind: "participant", targetID: found.id, reason: reason, detail: found.publicName, at: now)
+        }
+        if let id = consultation {
+            guard try await store.consultation(id: id) != nil else { throw ValidationError("no consultation \(id)") }
+            if revoke {
+                let removed = try await store.revokeRole(consultationID: id, participantID: found.id, audit: audit(id, .revokeRole, role))
+                print(removed ? "\(email) no longer has a role on consultation \(id)" : "\(email) had no role on consultation \(id)")
+                return
+            }
+            guard let r = ConsultationRole(rawValue: role) else {
+                throw ValidationError("role on a consultation must be one of: \(ConsultationRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            try await store.grantRole(consultationID: id, participantID: found.id, role: r, audit: audit(id, .grantRole, r.rawValue))
+            print("\(email) is now \(r.rawValue) of consultation \(id)")
+            return
+        }
+        guard !revoke else { throw ValidationError("--revoke needs --consultation") }
+        guard let r = Role(rawValue: role) else {
+            throw ValidationError("role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")) (or use --consultation ID for organiser, moderator, answerer)")
+        }
+        _ = try await store.setRole(participantID: found.id, role: r, audit: audit(nil, .grantInstanceRole, r.rawValue))
+        print("\(email) is now \(r.rawValue)")
     }
 }

@@ -13,7 +13,8 @@ struct PermissionsTests {
 
     static let citizen = Actor(participantID: 1, kind: .citizen, role: .participant)
     static let company = Actor(participantID: 2, kind: .company, role: .participant)
-    static let organiser = Actor(participantID: 3, kind: .publicBody, role: .organiser)
+    /// Organiser of consultation 1 (the one every row acts on).
+    static let organiser = Actor(participantID: 3, kind: .publicBody, role: .participant, consultationRoles: [1: .organiser])
 
     struct Row: Sendable, CustomStringConvertible {
         var name: String
@@ -61,8 +62,123 @@ struct PermissionsTests {
         #expect(Self.consultation(opensIn: 10, closesIn: 20).phase(at: Self.t0) == .draft)
         #expect(Self.consultation(opensIn: -20, closesIn: 0).phase(at: Self.t0) == .closed)
     }
-}
 
+    // MARK: The whole table: every role × every action × every phase
+
+    /// The actors of the table, each acting on consultation 1.
+    static let roles: [(String, Actor?)] = [
+        ("visitor", nil),
+        ("participant", Actor(participantID: 10, kind: .citizen, role: .participant)),
+        ("instance organiser without a role here", Actor(participantID: 11, kind: .publicBody, role: .organiser)),
+        ("organiser of this consultation", Actor(participantID: 12, kind: .publicBody, role: .participant, consultationRoles: [1: .organiser])),
+        ("moderator of this consultation", Actor(participantID: 13, kind: .citizen, role: .participant, consultationRoles: [1: .moderator])),
+        ("answerer of this consultation", Actor(participantID: 14, kind: .publicBody, role: .participant, consultationRoles: [1: .answerer])),
+        ("organiser of consultation B", Actor(participantID: 15, kind: .publicBody, role: .organiser, consultationRoles: [2: .organiser, 3: .moderator])),
+        ("admin", Actor(participantID: 16, kind: .citizen, role: .admin)),
+    ]
+
+    /// The states of consultation 1: unpublished draft, published but not open yet, open, closed.
+    static let states: [(String, Consultation)] = [
+        ("unpublished", consultation(published: false)),
+        ("published, not open yet", consultation(opensIn: 3600, closesIn: 7200)),
+        ("open", consultation()),
+        ("closed", consultation(opensIn: -7200, closesIn: -1)),
+    ]
+
+    /// Expected decisions, one line per action and state, one code per role in the order of `roles`:
+    /// ok, nsi not signed in, np not published, nop not open yet, cl closed, org organisers only,
+    /// mod moderators only, ans answerers only, adm admins only, nd not draft, ap already published.
+    /// Written by hand from the issue, not from the function.
+    static let expected: [String: [String]] = [
+        "read": ["np np np ok ok ok np ok", "ok ok ok ok ok ok ok ok", "ok ok ok ok ok ok ok ok", "ok ok ok ok ok ok ok ok"],
+        "vote": ["nsi np np nop nop nop np nop", "nsi nop nop nop nop nop nop nop", "nsi ok ok ok ok ok ok ok", "nsi cl cl cl cl cl cl cl"],
+        "report": ["nsi np np nop nop nop np nop", "nsi nop nop nop nop nop nop nop", "nsi ok ok ok ok ok ok ok", "nsi ok ok ok ok ok ok ok"],
+        "organise": Array(repeating: "nsi org org ok org org org ok", count: 4),
+        "manageRoles": Array(repeating: "nsi org org ok org org org ok", count: 4),
+        "createConsultation": Array(repeating: "nsi org ok org org org ok ok", count: 4),
+        "editConsultation": ["nsi org org ok org org org ok", "nsi org org ok org org org ok", "nsi org org ok org org org ok", "nsi org org cl org org org cl"],
+        "editText": ["nsi org org ok org org org ok", "nsi org org nd org org org nd", "nsi org org nd org org org nd", "nsi org org nd org org org nd"],
+        "publish": ["nsi org org ok org org org ok", "nsi org org ap org org org ap", "nsi org org ap org org org ap", "nsi org org ap org org org ap"],
+        "close": ["nsi org org nop org org org nop", "nsi org org ok org org org ok", "nsi org org ok org org org ok", "nsi org org cl org org org cl"],
+        "moderate": Array(repeating: "nsi mod mod ok ok mod mod ok", count: 4),
+        "answer": ["nsi ans ans nop ans nop ans nop", "nsi ans ans ok ans ok ans ok", "nsi ans ans ok ans ok ans ok", "nsi ans ans ok ans ok ans ok"],
+        "readAudit": Array(repeating: "nsi adm adm adm adm adm adm ok", count: 4),
+        "manageInstanceRoles": Array(repeating: "nsi adm adm adm adm adm adm ok", count: 4),
+    ]
+
+    static func key(_ action: Action) -> String {
+        switch action {
+        case .read: return "read"
+        case .vote, .withdrawVote, .contribute: return "vote"
+        case .report: return "report"
+        case .organise: return "organise"
+        case .createConsultation: return "createConsultation"
+        case .editConsultation: return "editConsultation"
+        case .editText: return "editText"
+        case .publish: return "publish"
+        case .close: return "close"
+        case .manageRoles: return "manageRoles"
+        case .moderate: return "moderate"
+        case .answer: return "answer"
+        case .readAudit: return "readAudit"
+        case .manageInstanceRoles: return "manageInstanceRoles"
+        }
+    }
+
+    static func decision(_ code: String) -> Decision {
+        switch code {
+        case "ok": return .allowed
+        case "nsi": return .refused(.notSignedIn)
+        case "np": return .refused(.notPublished)
+        case "nop": return .refused(.notOpenYet)
+        case "cl": return .refused(.closed)
+        case "org": return .refused(.organisersOnly)
+        case "mod": return .refused(.moderatorsOnly)
+        case "ans": return .refused(.answerersOnly)
+        case "adm": return .refused(.adminsOnly)
+        case "nd": return .refused(.notDraft)
+        case "ap": return .refused(.alreadyPublished)
+        default: Issue.record("unknown code \(code)"); return .allowed
+        }
+    }
+
+    @Test("every role × every action × every phase decides as the written table says", arguments: Action.all)
+    func wholeTable(_ action: Action) throws {
+        // setup
+        let lines = try #require(Self.expected[Self.key(action)], "no line for \(action)")
+        #expect(lines.count == Self.states.count)
+        for (stateIndex, (stateName, consultation)) in Self.states.enumerated() {
+            let codes = lines[stateIndex].split(separator: " ").map(String.init)
+            #expect(codes.count == Self.roles.count)
+            for (roleIndex, (roleName, actor)) in Self.roles.enumerated() {
+                // act
+                let decision = Permissions.can(actor, action, on: consultation, at: Self.t0)
+                // check
+                #expect(decision == Self.decision(codes[roleIndex]), "\(roleName), \(action), \(stateName)")
+            }
+        }
+    }
+
+    @Test("the organiser of consultation B is refused every staff action on consultation A, and allowed them on B")
+    func otherConsultation() {
+        // setup
+        let orgB = Actor(participantID: 20, kind: .publicBody, role: .participant, consultationRoles: [2: .organiser])
+        let a = Self.consultation()
+        var b = Self.consultation(); b.id = 2
+        for action in [Action.organise, .editConsultation, .close, .manageRoles, .moderate, .answer] {
+            // act + check
+            #expect(Permissions.can(orgB, action, on: a, at: Self.t0) != .allowed, "\(action) on A")
+            #expect(Permissions.can(orgB, action, on: b, at: Self.t0) == .allowed, "\(action) on B")
+        }
+    }
+
+    @Test("the action list covers every case of Action")
+    func actionsListed() {
+        // NB: a new case of Action fails `key` to compile, and must then be added to `Action.all` and to the table.
+        #expect(Set(Action.all.map(Self.key)) == Set(Self.expected.keys))
+        #expect(Action.all.count == 19)
+    }
+}
 @Suite("Validation")
 struct ValidationTests {
     @Test("passwords need 8 bytes, at most 72, and are not among the most common")
