@@ -104,7 +104,8 @@ public struct Catalogue: Sendable {
 
 extension Catalogue {
     func message(for error: FieldError, _ lang: Lang) -> String {
-        let field = text("field_\(error.field)", lang)
+        // NB: an unknown field sent to the API has no catalogue name: it is named as sent.
+        let field = messages["field_\(error.field)"] != nil ? text("field_\(error.field)", lang) : error.field
         if error.field == "password" && error.rule == .tooShort { return text("err_password_too_short", lang) }
         if error.field == "password" && error.rule == .tooLong { return text("err_password_too_long", lang) }
         if error.field == "text" && error.rule == .tooLong && error.limit == DraftText.maxBytes { return text("err_text_too_large", lang) }

@@ -83,7 +83,7 @@ struct ModerationAPI {
         var reason: ModerationReason?
         if let raw = req.uri.queryParameters["reason"] {
             guard let r = ModerationReason(rawValue: String(raw)), ModerationReason.reportable.contains(r) else {
-                return api.invalid([FieldError(field: "reason", rule: .unknownValue, value: Self.accepted)], ctx)
+                return APIHandlers.problem(.badRequest, "invalid_query", "reason must be one of \(Self.accepted).")
             }
             reason = r
         }
