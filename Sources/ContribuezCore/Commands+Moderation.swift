@@ -92,6 +92,12 @@ public struct ModerateContribution: Sendable {
         let audit = try await Audit.entry(
             ctx, actor: actor, consultationID: c.id, AuditAction(rawValue: action.rawValue) ?? .hide, target: "contribution", item.id,
             reason: reason.rawValue, detail: note)
-        return .done(try await ctx.store.moderate(contributionID: item.id, action: action, reason: reason, at: now, audit: audit))
+        let decided = try await ctx.store.moderate(contributionID: item.id, action: action, reason: reason, at: now, audit: audit)
+        if let author = item.authorID {
+            try await ctx.store.addNotifications([NewNotification(
+                participantID: author, kind: .moderation, consultationID: c.id, path: "/contributions/\(item.id)",
+                subject: Audience.subject(item), detail: action.rawValue, createdAt: now)])
+        }
+        return .done(decided)
     }
 }

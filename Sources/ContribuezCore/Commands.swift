@@ -200,7 +200,16 @@ enum Contribute {
         guard errors.isEmpty else { return .invalid(errors) }
         guard let actor, let author = try await ctx.store.participant(id: actor.participantID) else { return .refused(.notSignedIn) }
         let new = make(consultation, author, article, parent)
-        return .done(try await ctx.store.addContribution(new, held: consultation.settings.moderation == .aPriori))
+        let stored = try await ctx.store.addContribution(new, held: consultation.settings.moderation == .aPriori)
+        // One follows one's own contributions; the author of what was replied to hears of the reply.
+        try await ctx.store.follow(participantID: author.id, target: .contribution(stored.id), at: stored.createdAt)
+        if let parent, stored.isPublic {
+            let notes = try await Audience.notify(
+                ctx, targets: [.contribution(parent.id)], plus: [parent.authorID], except: author.id, kind: .reply,
+                consultationID: consultation.id, path: "/contributions/\(stored.id)", subject: Audience.subject(parent), detail: kind.rawValue)
+            try await ctx.store.addNotifications(notes)
+        }
+        return .done(stored)
     }
 }
 

@@ -65,6 +65,10 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case hide, restore, approve, reject
     /// Hidden by reaching the report threshold, pending review (the actor is the system).
     case hideByReports = "hide_by_reports"
+    /// An official answer (issue 9).
+    case answer
+    case publishVersion = "publish_version"
+    case recordUptake = "record_uptake"
 }
 
 /// One entry of the append-only audit trail: who, what, on what, why, when.

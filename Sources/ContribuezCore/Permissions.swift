@@ -25,6 +25,8 @@ public enum Action: Sendable, Equatable, Hashable {
     case moderate
     /// Give the institution's official answers.
     case answer
+    /// Publish a new version of the text and record which contributions it took up.
+    case publishVersion
     /// Read the audit trail entries (admins only; the public sees the moderation counts).
     case readAudit
     /// Give instance roles (organiser, admin). The consultation argument is ignored.
@@ -33,7 +35,7 @@ public enum Action: Sendable, Equatable, Hashable {
     /// Every action, for the permission table test.
     public static let all: [Action] = [.read, .vote, .withdrawVote] + ContributionKind.allCases.map { .contribute($0) }
         + [.report, .organise, .createConsultation, .editConsultation, .editText, .publish, .close, .manageRoles, .moderate, .answer,
-           .readAudit, .manageInstanceRoles]
+           .publishVersion, .readAudit, .manageInstanceRoles]
 }
 
 /// Why an action is refused. Each reason maps to one message in the catalogue and one HTTP status.
@@ -133,6 +135,10 @@ public enum Permissions {
             guard isOrganiser else { return .refused(.organisersOnly) }
             if !consultation.isPublished { return .refused(.notOpenYet) }
             return phase == .closed ? .refused(.closed) : .allowed
+        case .publishVersion:
+            guard actor != nil else { return .refused(.notSignedIn) }
+            guard isOrganiser else { return .refused(.organisersOnly) }
+            return consultation.isPublished ? .allowed : .refused(.notOpenYet)
         case .moderate:
             guard actor != nil else { return .refused(.notSignedIn) }
             return isModerator ? .allowed : .refused(.moderatorsOnly)

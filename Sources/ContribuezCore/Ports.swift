@@ -138,7 +138,7 @@ public struct VoteEvent: Sendable, Equatable {
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,
 /// and one conformance suite runs against both.
-public protocol Store: SynthesisStore, ProfileStore, InstitutionStore {
+public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox {
     // Consultations and text
     func createConsultation(_ new: NewConsultation) async throws -> Consultation
     func consultations() async throws -> [Consultation]

@@ -66,7 +66,7 @@ extension Migrations {
                 actor_name TEXT NOT NULL,
                 action TEXT NOT NULL CHECK (action IN ('grant_instance_role', 'grant_role', 'revoke_role', 'create_consultation',
                     'edit_consultation', 'import_text', 'edit_article', 'publish', 'close', 'hide', 'restore', 'approve', 'reject',
-                    'hide_by_reports')),
+                    'hide_by_reports', 'answer', 'publish_version', 'record_uptake')),
                 target_kind TEXT NOT NULL,
                 target_id BIGINT NOT NULL,
                 reason TEXT NOT NULL,
@@ -84,6 +84,10 @@ extension Migrations {
         "0004-institution": [
             "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
             "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        ],
+        // A changed answer is a new row: the earlier ones stay as they were.
+        "0005-follow-up": [
+            "CREATE TRIGGER answers_no_update BEFORE UPDATE ON answers BEGIN SELECT RAISE(ABORT, 'answers are versioned, never rewritten'); END",
         ],
     ]
 }

@@ -108,6 +108,10 @@ enum APIDoc {
         var status: String
         /// Set when moderation hid it: the public trace, without the text.
         var hidden: HiddenDTO?
+        /// The institution's current answer (issue 9); its history is at `/contributions/{id}/answers`.
+        var answer: AnswerBadgeDTO?
+        /// What became of it in the text (single contribution only).
+        var uptake: UptakeDTO?
 
         /// `redact`: a hidden item shown to the public keeps its place with its reason, not its text nor its author.
         init(_ c: Contribution, tally: Tally, replies: Int? = nil, redact: Bool = false) {
@@ -128,6 +132,11 @@ enum APIDoc {
                 title = nil; text = ""; rationale = nil; sourceUrl = nil
             }
         }
+    }
+
+    struct AnswerBadgeDTO: Encodable {
+        var status: String
+        var at: Date
     }
 
     struct HiddenDTO: Encodable {

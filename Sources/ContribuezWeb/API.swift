@@ -38,6 +38,7 @@ struct APIHandlers {
         api.get("contributions/:id") { req, ctx in try await contribution(req, ctx) }
         OrganiseAPI(api: self).register(on: api)
         ModerationAPI(api: self).register(on: api)
+        AnswersAPI(api: self).register(on: api)
     }
 
     // MARK: Plumbing
@@ -106,9 +107,13 @@ struct APIHandlers {
         return PageRequest(page: q["page"].flatMap { Int(String($0)) } ?? 1, perPage: q["perPage"].flatMap { Int(String($0)) } ?? 20)
     }
 
-    static func pageDTO(_ p: Page<ContributionRow>) -> APIDoc.PageDTO<APIDoc.ContributionDTO> {
+    static func pageDTO(_ p: Page<ContributionRow>, answers: [ID: Answer] = [:]) -> APIDoc.PageDTO<APIDoc.ContributionDTO> {
         APIDoc.PageDTO(
-            items: p.items.map { APIDoc.ContributionDTO($0.contribution, tally: $0.tally, replies: $0.replies, redact: true) },
+            items: p.items.map {
+                var dto = APIDoc.ContributionDTO($0.contribution, tally: $0.tally, replies: $0.replies, redact: true)
+                if let a = answers[$0.contribution.id], $0.contribution.isPublic { dto.answer = .init(status: a.status.rawValue, at: a.at) }
+                return dto
+            },
             page: p.page, perPage: p.perPage, total: p.total, pageCount: p.pageCount)
     }
 
@@ -203,7 +208,8 @@ struct APIHandlers {
         guard let id = id(ctx), let c = try await deps.store.consultation(id: id),
               Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()) == .allowed else { return notFound("consultation") }
         let p = try await deps.store.contributions(ContributionQuery(consultationID: id, kind: .proposal, placeholders: true), page: page(req))
-        return Self.json(Self.pageDTO(p))
+        let answers = try await deps.store.currentAnswers(contributionIDs: p.items.map(\.contribution.id))
+        return Self.json(Self.pageDTO(p, answers: answers))
     }
 
     /// The article with its direct contributions (amendments, arguments, sources), paginated;
@@ -233,7 +239,7 @@ struct APIHandlers {
             id: a.id, url: SiteRoute.article(a.id).path, consultationId: a.consultationID, sectionId: a.sectionID, number: a.number,
             title: a.title, body: a.body, explanation: a.explanation, tally: .init(tally, scale: .opinion),
             importedTally: a.importedTally.map { .init($0, scale: .opinion) }, myVote: mine?.rawValue,
-            contributions: Self.pageDTO(contributions)))
+            contributions: Self.pageDTO(contributions, answers: try await deps.store.currentAnswers(contributionIDs: contributions.items.map(\.contribution.id)))))
     }
 
     func contribution(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -247,7 +253,10 @@ struct APIHandlers {
         if c.status != .published && !isAuthor && !isModerator { return notFound("contribution") }
         if c.isHidden && c.status == .published && c.hidden == nil && !isModerator { return notFound("contribution") }
         let tally = try await deps.store.tallies([.contribution(id)])[.contribution(id)] ?? .zero
-        return Self.json(APIDoc.ContributionDTO(c, tally: tally, redact: !isAuthor && !isModerator))
+        var dto = APIDoc.ContributionDTO(c, tally: tally, redact: !isAuthor && !isModerator)
+        if c.isPublic, let a = try await deps.store.answers(contributionID: id).current { dto.answer = .init(status: a.status.rawValue, at: a.at) }
+        if c.isPublic, let u = try await deps.store.uptakes(contributionIDs: [id])[id] { dto.uptake = try await AnswersAPI(api: self).uptakeDTO(u) }
+        return Self.json(dto)
     }
 
     // MARK: Writing

@@ -92,6 +92,11 @@ public enum APIRoute {
         ("PUT", "/participants/{id}/role"),
         ("POST", "/contributions/{id}/reports"), ("POST", "/contributions/{id}/moderation"), ("GET", "/consultations/{id}/moderation"),
         ("GET", "/consultations/{id}/moderation/summary"), ("GET", "/consultations/{id}/audit"), ("GET", "/audit"),
+        // Answer and follow up (issue 9).
+        ("PUT", "/contributions/{id}/answer"), ("GET", "/contributions/{id}/answers"), ("GET", "/consultations/{id}/engagements"),
+        ("POST", "/consultations/{id}/versions"), ("GET", "/consultations/{id}/versions"), ("GET", "/articles/{id}/versions"),
+        ("PUT", "/contributions/{id}/uptake"), ("GET", "/consultations/{id}/suivi"),
+        ("PUT", "/follows/{kind}/{id}"), ("DELETE", "/follows/{kind}/{id}"), ("GET", "/notifications"), ("POST", "/notifications/read"),
     ]
 }
 
