@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "ContribuezCore"),
@@ -35,6 +37,18 @@ let package = Package(
             dependencies: [
                 "ContribuezCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Outgoing mail (issue 9): an SMTP client over NIO and the service that drains the outbox.
+        .target(
+            name: "ContribuezMail",
+            dependencies: [
+                "ContribuezCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -61,6 +75,7 @@ let package = Package(
                 "ContribuezWeb",
                 "ContribuezImport",
                 "ContribuezSynthesis",
+                "ContribuezMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,6 +87,14 @@ let package = Package(
         .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"]),
         .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport", "ContribuezTestSupport"]),
         .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore"]),
+        .testTarget(
+            name: "ContribuezMailTests",
+            dependencies: [
+                "ContribuezMail", "ContribuezStore", "ContribuezCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ContribuezWebTests",
             dependencies: [

@@ -1,12 +1,14 @@
 import ArgumentParser
 import ContribuezCore
 import ContribuezImport
+import ContribuezMail
 import ContribuezStore
 import ContribuezSynthesis
 import ContribuezWeb
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The executable only parses arguments and wires the library targets together.
 @main
@@ -40,11 +42,35 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost (4…31).") var bcryptCost: UInt8 = 12
     @Option(help: "Minutes between scheduled synthesis runs of consultations with new activity (0: never).")
     var synthesisEvery: Int = 60
+    @Option(help: "SMTP server for outgoing mail: smtp://user:password@host:port (STARTTLS when offered) or smtps://… (TLS). Without it, mails stay queued.")
+    var smtpUrl: String?
+    @Option(help: "Sender of outgoing mail, e.g. \"Contribuez <noreply@example.org>\" (required with --smtp-url).")
+    var mailFrom: String?
+    @Option(help: "Absolute base URL of the site, for links in mails (default: http://HOST:PORT).")
+    var publicUrl: String?
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 4 and 31") }
         guard synthesisEvery >= 0 else { throw ValidationError("--synthesis-every must be 0 or more minutes") }
+        if let smtpUrl {
+            do { _ = try SMTPConfiguration(url: smtpUrl) } catch { throw ValidationError("--smtp-url: \(error)") }
+            guard mailFrom != nil else { throw ValidationError("--mail-from is required with --smtp-url") }
+        }
+        if let mailFrom {
+            do { _ = try MailAddress(mailFrom) } catch { throw ValidationError("--mail-from: \(error)") }
+        }
+        if let publicUrl {
+            guard let url = URL(string: publicUrl), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+                  url.query == nil, url.fragment == nil
+            else { throw ValidationError("--public-url must be an absolute http(s) URL, e.g. https://consultation.example.org") }
+        }
+    }
+
+    /// The base of the absolute links in mails, without a trailing slash.
+    var publicBaseURL: String {
+        let base = publicUrl ?? "http://\(host == "0.0.0.0" ? "localhost" : host):\(port)"
+        return base.hasSuffix("/") ? String(base.dropLast()) : base
     }
 
     func run() async throws {
@@ -64,8 +90,17 @@ struct Serve: AsyncParsableCommand {
             scheduler = Task { await Synthesis.Scheduler.run(store: store, clock: SystemClock(), every: every) { log.info("\($0)") } }
         }
         defer { scheduler?.cancel() }
+        // Mail goes out off the request path, from the outbox; without SMTP it waits there.
+        var services: [any Service] = [app]
+        if let smtpUrl, let mailFrom {
+            let client = try SMTPClient(configuration: SMTPConfiguration(url: smtpUrl))
+            services.append(MailSender(outbox: store, client: client, from: try MailAddress(mailFrom), logger: logger))
+            print("Mail goes out through \(client.configuration.host):\(client.configuration.port) from \(mailFrom); links in mails start with \(publicBaseURL)")
+        } else {
+            print("No --smtp-url: mails stay queued in the outbox, nothing is sent")
+        }
         print("Contribuez is running at http://\(host == "0.0.0.0" ? "localhost" : host):\(port)/ (database: \(db.database))")
-        try await app.runService()
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A mail to put in the outbox. The sender adds From, Date and Message-ID when it sends.
+public struct NewMail: Sendable, Equatable {
+    /// One recipient address.
+    public var to: String
+    public var subject: String
+    /// The plain-text body (UTF-8, any line ends: the sender writes CRLF).
+    public var text: String
+    /// Absolute https URL for the one-click unsubscribe headers (RFC 8058); nil for mails that need none.
+    public var unsubscribeURL: String?
+    /// What the mail is, for the admin's counts: "notification", "digest"…
+    public var kind: String
+
+    public init(to: String, subject: String, text: String, unsubscribeURL: String? = nil, kind: String) {
+        self.to = to; self.subject = subject; self.text = text; self.unsubscribeURL = unsubscribeURL; self.kind = kind
+    }
+}
+
+/// A mail as the outbox holds it: queued (`sentAt` nil) or sent.
+public struct QueuedMail: Sendable, Equatable {
+    public var id: ID
+    public var to: String
+    public var subject: String
+    public var text: String
+    public var unsubscribeURL: String?
+    public var kind: String
+    public var createdAt: Date
+    /// Failed sending attempts so far (0 for a mail never tried or sent at the first try).
+    public var attempts: Int
+    /// Not sent before this instant (the backoff after a failure).
+    public var nextAttemptAt: Date
+    /// The last failure, for admins (an SMTP code and text, never the body).
+    public var lastError: String?
+    public var sentAt: Date?
+
+    public init(
+        id: ID, to: String, subject: String, text: String, unsubscribeURL: String?, kind: String, createdAt: Date,
+        attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, sentAt: Date? = nil
+    ) {
+        self.id = id; self.to = to; self.subject = subject; self.text = text; self.unsubscribeURL = unsubscribeURL
+        self.kind = kind; self.createdAt = createdAt; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError; self.sentAt = sentAt
+    }
+}
+
+/// What the admin page shows of the outbox.
+public struct OutboxStatus: Sendable, Equatable {
+    /// Mails not sent yet.
+    public var queued: Int
+    /// Queued mails that failed at least once.
+    public var failing: Int
+    public var sent: Int
+    public var oldestQueuedAt: Date?
+    /// Queued mails that failed, up to 20, the most recent failure first.
+    public var recentFailures: [QueuedMail]
+
+    public init(queued: Int, failing: Int, sent: Int, oldestQueuedAt: Date?, recentFailures: [QueuedMail]) {
+        self.queued = queued; self.failing = failing; self.sent = sent; self.oldestQueuedAt = oldestQueuedAt
+        self.recentFailures = recentFailures
+    }
+}
+
+/// The durable outbox mails go through (issue 9): the request path only enqueues, in the database; a
+/// sender off the request path sends what is due and records the outcome. `Store` inherits it.
+///
+/// NB: a mail is never deleted: a sent one keeps its row with `sentAt` set, a failing one stays queued
+/// and is retried at `nextAttemptAt`. So an SMTP server that is down loses nothing.
+public protocol MailOutbox: Sendable {
+    /// Queues the mail, due at once; returns its id.
+    func enqueueMail(_ mail: NewMail, at: Date) async throws -> ID
+    /// Queued mails due at `at` (`nextAttemptAt <= at`), oldest due first.
+    func dueMails(at: Date, limit: Int) async throws -> [QueuedMail]
+    /// Records the mail as sent (kept for the counts). A mail already sent is left as it was.
+    func markMailSent(id: ID, at: Date) async throws
+    /// Records a failed attempt: one more attempt, the error, and the next try at `retryAt`.
+    func markMailFailed(id: ID, error: String, retryAt: Date) async throws
+    func outboxStatus() async throws -> OutboxStatus
+}
