@@ -57,6 +57,8 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     APIHandlers(deps: deps).register(on: router)
     SynthesisHandlers(deps: deps).register(on: router)
     ProfileHandlers(deps: deps).register(on: router)
+    OrganiseHandlers(deps: deps).register(on: router)
+    ModerationHandlers(deps: deps).register(on: router)
     router.get("/health") { _, _ in "ok" }
     return router
 }

@@ -48,10 +48,11 @@ extension Screen {
 
 /// Reads and checks a state-changing browser request: same origin, CSRF token, well-formed body.
 enum FormGuard {
-    static func check(_ request: Request, _ context: WebContext, _ screen: Screen) async -> Result<Form, Refusal> {
+    /// `limit`: the largest body accepted, in bytes (draft texts need more than the default).
+    static func check(_ request: Request, _ context: WebContext, _ screen: Screen, limit: Int = 256 * 1024) async -> Result<Form, Refusal> {
         guard OriginCheck.isSameOrigin(request) else { return .failure(Refusal(response: screen.error(.forbidden, screen.text("error_csrf")))) }
         let form: Form
-        do { form = try await Form.read(request) } catch Form.Failure.tooLarge {
+        do { form = try await Form.read(request, limit: limit) } catch Form.Failure.tooLarge {
             return .failure(Refusal(response: screen.error(.contentTooLarge, screen.text("error_too_large"))))
         } catch {
             return .failure(Refusal(response: screen.error(.badRequest, screen.text("error_bad_request", ["detail": screen.text("error_detail_encoding")]))))
@@ -109,7 +110,12 @@ struct PageHandlers {
                 return ["title": c.title, "url": SiteRoute.consultation(c.id).path, "summary": c.summary, "institution": c.institution,
                         "phase": phase.rawValue, "phaseLabel": s.phaseLabel(phase), "dates": s.dates(c)]
             }
-        return s.html("home", title: s.text("home_title"), data: ["consultations": list])
+        var data: [String: Any] = ["consultations": list]
+        if Permissions.can(ctx.actor, .createConsultation, on: Institution.anyConsultation, at: now) == .allowed {
+            data["newConsultationURL"] = OrganiseRoute.newConsultation.path
+        }
+        if ctx.actor?.isAdmin == true { data["adminURL"] = OrganiseRoute.admin().path }
+        return s.html("home", title: s.text("home_title"), data: data)
     }
 
     func consultation(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -120,26 +126,38 @@ struct PageHandlers {
         let sections = try await deps.store.sections(consultationID: id)
         let articles = try await deps.store.articles(consultationID: id)
         let tallies = try await deps.store.tallies(articles.map { .article($0.id) })
-        let proposals = try await deps.store.contributions(ContributionQuery(consultationID: id, kind: .proposal), page: PageRequest(page: 1, perPage: 5))
+        let proposals = try await deps.store.contributions(
+            ContributionQuery(consultationID: id, kind: .proposal, placeholders: true), page: PageRequest(page: 1, perPage: 5))
         let sectionData = sections.map { section -> [String: Any] in
-            [
-                "title": section.title, "subtitle": section.subtitle,
+            // Titles, chapters and sections nest under "Le projet de texte" (h2): h3, h4, h5; articles one level below.
+            let level = min(max(section.level, 0), 3)
+            var d: [String: Any] = [
+                "subtitle": section.subtitle,
                 "articles": articles.filter { $0.sectionID == section.id }.map { a -> [String: Any] in
-                    var d: [String: Any] = ["url": SiteRoute.article(a.id).path, "number": a.number, "title": a.title]
+                    var d: [String: Any] = ["url": SiteRoute.article(a.id).path, "number": a.number, "tag": "h\(level + 3)"]
+                    if !a.title.isEmpty { d["title"] = a.title }
                     for (k, v) in s.tally(live: tallies[.article(a.id)] ?? .zero, imported: a.importedTally) { d[k] = v }
                     return d
                 },
             ]
+            if level > 0 { d["heading"] = ["title": section.title, "tag": "h\(level + 2)"] }
+            return d
         }
         let phase = c.phase(at: now)
         var data: [String: Any] = [
-            "c": ["title": c.title, "summary": c.summary, "institution": c.institution].merging(c.provenance.map { ["provenance": $0] } ?? [:]) { a, _ in a },
+            "c": ["title": c.title, "summaryHTML": SafeMarkdown.html(c.summary), "institution": c.institution].merging(c.provenance.map { ["provenance": $0] } ?? [:]) { a, _ in a },
             "phase": phase.rawValue, "phaseLabel": s.phaseLabel(phase), "dates": s.dates(c), "sections": sectionData,
             "proposalsURL": SiteRoute.proposals(consultationID: id).path + "#propositions", "proposalCount": proposals.total,
             "synthesisURL": SiteRoute.synthesis(id).path, "representativenessURL": SiteRoute.representativeness(id).path,
         ]
         if !proposals.items.isEmpty { data["proposals"] = ["items": proposals.items.map { s.row($0) }] }
         if phase != .open { data["refusal"] = deps.catalogue.message(for: phase == .closed ? .closed : .notOpenYet, s.lang) }
+        if let reason = c.closedEarlyReason {
+            data["closedEarly"] = s.text("closed_early", ["date": deps.catalogue.date(c.closesAt, s.lang), "reason": reason])
+        }
+        data["moderationURL"] = ModerationRoute.publicPage(id).path
+        if Permissions.can(ctx.actor, .organise, on: c, at: now) == .allowed { data["organiserURL"] = OrganiseRoute.organiser(id).path }
+        if Permissions.can(ctx.actor, .moderate, on: c, at: now) == .allowed { data["queueURL"] = ModerationRoute.queue(id).path }
         return s.html("consultation", title: c.title, data: data)
     }
 
@@ -149,7 +167,7 @@ struct PageHandlers {
         guard let id = id(ctx), let c = try await deps.store.consultation(id: id),
               Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()) == .allowed else { return s.notFound() }
         let page = try await deps.store.contributions(
-            ContributionQuery(consultationID: id, kind: .proposal), page: PageRequest(page: s.queryInt("page"), perPage: 20))
+            ContributionQuery(consultationID: id, kind: .proposal, placeholders: true), page: PageRequest(page: s.queryInt("page"), perPage: 20))
         var data: [String: Any] = [
             "consultationURL": SiteRoute.consultation(id).path, "consultationTitle": c.title, "proposalCount": page.total,
             "proposals": page.items.map { s.row($0) }, "proposalAction": SiteRoute.proposeArticle(id).path,
@@ -186,7 +204,7 @@ struct PageHandlers {
               Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()) == .allowed else { return s.notFound() }
         let path = SiteRoute.article(id).path
         let amendments = try await deps.store.contributions(
-            ContributionQuery(articleID: id, kind: .amendment), page: PageRequest(page: s.queryInt("amendments"), perPage: 10))
+            ContributionQuery(articleID: id, kind: .amendment, placeholders: true), page: PageRequest(page: s.queryInt("amendments"), perPage: 10))
         var data: [String: Any] = [
             "a": ["number": a.number, "title": a.title],
             "consultationURL": SiteRoute.consultation(c.id).path, "consultationTitle": c.title,
@@ -194,6 +212,7 @@ struct PageHandlers {
             "bodyHTML": SafeMarkdown.html(a.body),
             "amendmentCount": amendments.total,
             "amendments": amendments.items.map { r -> [String: Any] in
+                if r.contribution.isHidden { return ["url": SiteRoute.contribution(r.contribution.id).path, "placeholder": s.hiddenPlaceholder(r.contribution)] }
                 var d: [String: Any] = [
                     "url": SiteRoute.contribution(r.contribution.id).path, "heading": s.heading(r.contribution),
                     "tallyText": s.tallyText(.amendment, r.tally, r.contribution.importedTally),
@@ -224,9 +243,10 @@ struct PageHandlers {
 
     /// Arguments in two columns and sources, each paginated, with the forms when allowed.
     func addDiscussion(_ data: inout [String: Any], _ s: Screen, _ c: Consultation, query: ContributionQuery, path: String) async throws {
-        var forQ = query; forQ.kind = .argument; forQ.stance = .for
-        var againstQ = query; againstQ.kind = .argument; againstQ.stance = .against
-        var sourceQ = query; sourceQ.kind = .source
+        var base = query; base.placeholders = true
+        var forQ = base; forQ.kind = .argument; forQ.stance = .for
+        var againstQ = base; againstQ.kind = .argument; againstQ.stance = .against
+        var sourceQ = base; sourceQ.kind = .source
         let pro = try await deps.store.contributions(forQ, page: PageRequest(page: s.queryInt("pour"), perPage: 10))
         let con = try await deps.store.contributions(againstQ, page: PageRequest(page: s.queryInt("contre"), perPage: 10))
         let src = try await deps.store.contributions(sourceQ, page: PageRequest(page: s.queryInt("sources"), perPage: 10))
@@ -263,10 +283,20 @@ struct PageHandlers {
               Permissions.can(ctx.actor, .read, on: consultation, at: deps.clock.now()) == .allowed else { return s.notFound() }
         let path = SiteRoute.contribution(id).path
         var data: [String: Any] = ["consultationURL": SiteRoute.consultation(consultation.id).path, "heading": s.heading(c)]
-        if c.isHidden {
-            data["hidden"] = true
-            return s.html("contribution", title: s.heading(c), data: data)
+        let canModerate = Permissions.can(ctx.actor, .moderate, on: consultation, at: deps.clock.now()) == .allowed
+        if c.status != .published {
+            // Held and rejected items: only their author and the moderators see them, with their state.
+            guard canModerate || (c.authorID != nil && c.authorID == ctx.participant?.id) else { return s.notFound() }
+            data["stateNotice"] = s.moderationState(c)
+        } else if c.isHidden {
+            // The public trace keeps the place: when, why; not the text, not the author. Moderators see the rest.
+            data["hiddenNote"] = s.hiddenPlaceholder(c)
+            if !canModerate {
+                data["heading"] = s.text("kind_\(c.kind.rawValue)")
+                return s.html("contribution", title: s.text("kind_\(c.kind.rawValue)"), data: data)
+            }
         }
+        if canModerate && !c.isPublic { data["queueURL"] = ModerationRoute.queue(consultation.id).path }
         var article: Article?
         if let aid = c.articleID { article = try await deps.store.article(id: aid) }
         if let article {
@@ -291,7 +321,7 @@ struct PageHandlers {
         }
         let target = Target.contribution(id)
         let tally = try await deps.store.tallies([target])[target] ?? .zero
-        let canVote = Permissions.can(ctx.actor, .vote, on: consultation, at: deps.clock.now()) == .allowed
+        let canVote = c.isPublic && Permissions.can(ctx.actor, .vote, on: consultation, at: deps.clock.now()) == .allowed
         let mine = canVote ? try await deps.store.votes(participantID: ctx.actor!.participantID, on: [target])[target] : nil
         if c.kind.votingScale == .opinion {
             data["opinion"] = s.tally(live: tally, imported: c.importedTally)
@@ -310,8 +340,27 @@ struct PageHandlers {
            consultation.phase(at: deps.clock.now()) == .open {
             data["signinHint"] = true
         }
+        if !c.isPublic { data["canContribute"] = nil }
+        try await addReportForm(&data, s, c, consultation, form: form)
         apply(form, to: &data, s)
         return s.html("contribution", title: s.heading(c), data: data, status: status)
+    }
+
+    /// The « Signaler » form for signed-in participants, or the note that they already reported it.
+    func addReportForm(_ data: inout [String: Any], _ s: Screen, _ c: Contribution, _ consultation: Consultation, form: FormState?) async throws {
+        guard c.isPublic, let me = s.context.participant,
+              Permissions.can(s.context.actor, .report, on: consultation, at: deps.clock.now()) == .allowed else { return }
+        if try await deps.store.reports(contributionID: c.id).contains(where: { $0.participantID == me.id }) {
+            data["reported"] = s.text("report_already")
+            return
+        }
+        let chosen = form?.which == "report" ? (form?.draft["reason"] as? String) : nil
+        data["reportForm"] = [
+            "action": ModerationRoute.report(c.id).path, "hint": s.hint(Limits.reason),
+            "reasons": ModerationReason.reportable.map { r in
+                ["value": r.rawValue, "label": s.reasonLabel(r), "checked": r.rawValue == chosen] as [String: Any]
+            },
+        ] as [String: Any]
     }
 
     func participant(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -351,6 +400,13 @@ struct PageHandlers {
             data["votes"] = rows
             data["voteCount"] = votes.total
             data["votePager"] = s.pager(votes, label: s.text("my_votes"), link: { "\(path)?votes=\($0)#votes" })
+            let held = try await deps.store.unpublishedContributions(authorID: id, page: PageRequest(page: s.queryInt("attente"), perPage: 20))
+            data["unpublished"] = held.items.map { c -> [String: Any] in
+                ["url": SiteRoute.contribution(c.id).path, "heading": s.heading(c) + (c.title.isEmpty ? "" : " — " + c.title),
+                 "excerpt": Screen.excerpt(c.body, 300), "state": s.moderationState(c), "status": c.status.rawValue]
+            }
+            data["unpublishedCount"] = held.total
+            data["unpublishedPager"] = s.pager(held, label: s.text("my_unpublished"), link: { "\(path)?attente=\($0)#en-attente" })
         }
         return s.html("participant", title: s.text("participant_page", ["name": p.displayName]), data: data)
     }
@@ -392,6 +448,11 @@ struct PageHandlers {
     func finish(_ outcome: Outcome<Contribution>, _ req: Request, _ ctx: WebContext, state: FormState, article: Bool) async throws -> Response {
         let s = screen(req, ctx)
         switch outcome {
+        case .done(let c) where c.status == .pending:
+            // Held for a moderator (a priori): back to where it was written, saying so.
+            let page = c.kind == .proposal ? SiteRoute.proposals(consultationID: c.consultationID).path
+                : (c.kind == .amendment || article ? SiteRoute.article(c.articleID ?? 0).path : SiteRoute.contribution(c.parentID ?? c.id).path)
+            return Screen.redirect(Screen.with(page, ok: "contribution_pending"))
         case .done(let c):
             let page = c.kind == .amendment || c.kind == .proposal ? SiteRoute.contribution(c.id).path
                 : (article ? SiteRoute.article(c.articleID ?? 0).path : SiteRoute.contribution(c.parentID ?? c.id).path)

@@ -60,7 +60,11 @@ struct Screen {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static let flashKeys: Set<String> = ["vote_saved", "vote_withdrawn", "contribution_saved"]
+    static let flashKeys: Set<String> = [
+        "vote_saved", "vote_withdrawn", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
+        "instance_role_granted", "role_granted", "role_revoked", "consultation_created", "consultation_saved", "text_saved",
+        "article_saved", "consultation_published", "consultation_closed",
+    ]
 
     func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         html("error", title: text("error_title"), data: ["heading": "\(status.code) — \(status.reasonPhrase)", "message": message], status: status)
@@ -112,6 +116,8 @@ struct Screen {
     /// One item of a contribution list. `myVotes` carries the viewer's own votes for the useful buttons.
     func row(_ r: ContributionRow, myVotes: [Target: VoteValue] = [:], canVote: Bool = false, back: String = "") -> [String: Any] {
         let c = r.contribution
+        // A hidden item keeps its place, without its text nor its author.
+        if c.isHidden { return ["kind": c.kind.rawValue, "url": SiteRoute.contribution(c.id).path, "placeholder": hiddenPlaceholder(c)] }
         var d: [String: Any] = [
             "kind": c.kind.rawValue, "url": SiteRoute.contribution(c.id).path, "heading": heading(c),
             "tallyText": tallyText(c.kind, r.tally, c.importedTally),
