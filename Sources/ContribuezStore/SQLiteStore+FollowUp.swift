@@ -351,8 +351,8 @@ extension SQLiteStore {
                 sql: """
                     SELECT n.* FROM notifications n JOIN participants p ON p.id = n.participant_id
                     LEFT JOIN mail_preferences mp ON mp.participant_id = n.participant_id
-                    WHERE n.mailed_at IS NULL AND p.email IS NOT NULL AND
-                    """ + filter + " ORDER BY n.id LIMIT ?",
+                    WHERE n.mailed_at IS NULL AND p.email IS NOT NULL AND 
+                    """ + " " + filter + " ORDER BY n.id LIMIT ?",
                 arguments: StatementArguments(args)
             ).map(Self.notification)
         }
