@@ -39,8 +39,9 @@ public final class MailSender: Service, Sendable {
 
     /// What one round did.
     public struct Round: Sendable, Equatable {
-        public var sent = 0
-        public var failed = 0
+        public var sent: Int
+        public var failed: Int
+        public init(sent: Int = 0, failed: Int = 0) { self.sent = sent; self.failed = failed }
     }
 
     /// Sends the mails due now (one batch). Throws only when the outbox cannot be read or written.
@@ -76,7 +77,7 @@ public final class MailSender: Service, Sendable {
     public func run() async throws {
         logger.info("mail sender started", metadata: [
             "smtp.host": "\(client.configuration.host)", "smtp.port": "\(client.configuration.port)"])
-        try await cancelWhenGracefulShutdown { [self] in
+        await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
                 do {
                     // A full batch that all went through: there may be more due, go on at once.

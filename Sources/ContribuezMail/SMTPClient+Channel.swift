@@ -40,11 +40,12 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
-        if let failure {
-            exchange.reply.fail(failure); promise?.fail(failure); return
-        }
+        // NB: a reply already read comes first, even when the server closed since: a 421 or 554
+        // greeting followed by a close must reach the client as that code, not as a closed connection.
         if !unclaimed.isEmpty {
             exchange.reply.succeed(unclaimed.removeFirst())
+        } else if let failure {
+            exchange.reply.fail(failure); promise?.fail(failure); return
         } else {
             let timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
                 self.fail(.timeout, context: context)

@@ -78,10 +78,10 @@ public struct SMTPClient: Sendable {
 
     private func connect() async throws -> any Channel {
         let config = configuration, tls = tls
-        let timeout = TimeAmount.nanoseconds(Int64(config.replyTimeout.components.seconds) * 1_000_000_000)
+        let timeout = Self.timeAmount(config.replyTimeout)
         do {
             return try await ClientBootstrap(group: group)
-                .connectTimeout(.nanoseconds(Int64(config.connectTimeout.components.seconds) * 1_000_000_000))
+                .connectTimeout(Self.timeAmount(config.connectTimeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if config.implicitTLS {
@@ -182,6 +182,10 @@ public struct SMTPClient: Sendable {
         var out = message.hasPrefix(".") ? "." : ""
         out += message.replacingOccurrences(of: "\r\n.", with: "\r\n..")
         return out
+    }
+
+    static func timeAmount(_ d: Duration) -> TimeAmount {
+        .nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
     }
 
     /// The name to check the certificate against; nil for an IP address, which SNI may not carry.

@@ -54,8 +54,9 @@ public enum SMTPMessage {
     /// `=?UTF-8?B?…?=` words of at most 75 characters, split between characters (never inside a UTF-8
     /// sequence), folded onto continuation lines (CRLF SP).
     static func encodedWords(_ text: String) -> String {
-        // 75 − len("=?UTF-8?B?") − len("?=") = 63 base64 characters, so 45 bytes (a multiple of 3) at most.
-        let maxBytes = 45
+        // 36 bytes make 48 base64 characters, a 60-character word: after "Subject: " the line stays
+        // within 78 characters (RFC 5322 §2.1.1), and the word within RFC 2047's 75.
+        let maxBytes = 36
         var words: [String] = []
         var chunk: [UInt8] = []
         for character in text {
