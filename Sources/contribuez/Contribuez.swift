@@ -118,7 +118,7 @@ struct Migrate: AsyncParsableCommand {
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a consultation from another platform's open data.",
-        subcommands: [ImportRepubliqueNumerique.self, ImportPolis.self])
+        subcommands: [ImportRepubliqueNumerique.self, ImportPolis.self, ImportVersion.self])
 }
 
 struct ImportRepubliqueNumerique: AsyncParsableCommand {
