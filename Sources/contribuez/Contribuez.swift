@@ -90,6 +90,12 @@ struct Serve: AsyncParsableCommand {
             scheduler = Task { await Synthesis.Scheduler.run(store: store, clock: SystemClock(), every: every) { log.info("\($0)") } }
         }
         defer { scheduler?.cancel() }
+        // Notifications become mails (immediate, or the daily digest) in the outbox every 30 seconds.
+        let mailerLog = logger
+        let notificationMails = Task {
+            await NotificationMailer(deps: deps, publicURL: publicBaseURL).run(every: 30) { mailerLog.info("\($0)") }
+        }
+        defer { notificationMails.cancel() }
         // Mail goes out off the request path, from the outbox; without SMTP it waits there.
         var services: [any Service] = [app]
         if let smtpUrl, let mailFrom {
