@@ -93,6 +93,7 @@ let package = Package(
                 "ContribuezMail", "ContribuezStore", "ContribuezCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

@@ -10,10 +10,9 @@ public struct SMTPReply: Sendable, Equatable {
     public var isPositive: Bool { (200..<400).contains(code) }
 }
 
-/// What the client writes into the channel: bytes to send (none for the greeting, which the server
-/// sends first) and the promise of the reply they get.
+/// What the client writes into the channel: a command's bytes and the promise of its reply.
 struct SMTPExchange: Sendable {
-    var bytes: ByteBuffer?
+    var bytes: ByteBuffer
     var reply: EventLoopPromise<SMTPReply>
 }
 
@@ -36,12 +35,25 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
     private var unclaimed: [SMTPReply] = []
     private var failure: SMTPError?
 
-    init(timeout: TimeAmount) { self.timeout = timeout }
+    /// Waits for the greeting from the start: a server that greets with 421 or 554 and closes at once
+    /// must be reported with that code, and a later write would find the channel already closed.
+    private let greeting: EventLoopPromise<SMTPReply>
+
+    init(timeout: TimeAmount, greeting: EventLoopPromise<SMTPReply>) {
+        self.timeout = timeout
+        self.greeting = greeting
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.fail(.timeout, context: context)
+        }
+        waiting.append((greeting, timer))
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
-        // NB: a reply already read comes first, even when the server closed since: a 421 or 554
-        // greeting followed by a close must reach the client as that code, not as a closed connection.
+        // NB: a reply already read comes first, even when the server closed since.
         if !unclaimed.isEmpty {
             exchange.reply.succeed(unclaimed.removeFirst())
         } else if let failure {
@@ -52,11 +64,7 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
             }
             waiting.append((exchange.reply, timer))
         }
-        if let bytes = exchange.bytes {
-            context.write(wrapOutboundOut(bytes), promise: promise)
-        } else {
-            promise?.succeed(())
-        }
+        context.write(wrapOutboundOut(exchange.bytes), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -64,8 +64,16 @@ public struct SMTPClient: Sendable {
     public func send(from: MailAddress, mail: QueuedMail, at date: Date) async throws {
         guard let to = try? MailAddress(mail.to) else { throw SMTPError.invalidRecipient }
         let message = SMTPMessage.render(from: from, to: to, mail: mail, date: date)
-        let channel = try await connect()
+        let greeting = group.next().makePromise(of: SMTPReply.self)
+        let channel: any Channel
         do {
+            channel = try await connect(greeting: greeting)
+        } catch {
+            greeting.fail(error)
+            throw error
+        }
+        do {
+            try Self.expect(220, try await greeting.futureResult.get(), "greeting")
             try await converse(channel, from: from, to: to, message: message)
         } catch {
             channel.close(promise: nil)
@@ -76,7 +84,7 @@ public struct SMTPClient: Sendable {
         channel.close(promise: nil)
     }
 
-    private func connect() async throws -> any Channel {
+    private func connect(greeting: EventLoopPromise<SMTPReply>) async throws -> any Channel {
         let config = configuration, tls = tls
         let timeout = Self.timeAmount(config.replyTimeout)
         do {
@@ -88,7 +96,7 @@ public struct SMTPClient: Sendable {
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOSSLClientHandler(context: tls, serverHostname: Self.tlsName(config.host)))
                         }
-                        try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler(timeout: timeout))
+                        try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler(timeout: timeout, greeting: greeting))
                     }
                 }
                 .connect(host: config.host, port: config.port).get()
@@ -98,7 +106,6 @@ public struct SMTPClient: Sendable {
     }
 
     private func converse(_ channel: any Channel, from: MailAddress, to: MailAddress, message: String) async throws {
-        try Self.expect(220, try await Self.greeting(channel), "greeting")
         let helo = from.domain
         var capabilities = try await Self.hello(channel, name: helo)
 
@@ -156,17 +163,13 @@ public struct SMTPClient: Sendable {
         guard reply.code == code else { throw SMTPError.rejected(code: reply.code, text: reply.text, command: command) }
     }
 
-    private static func greeting(_ channel: any Channel) async throws -> SMTPReply {
-        try await exchange(channel, nil)
-    }
-
     private static func command(_ channel: any Channel, _ line: String) async throws -> SMTPReply {
         var bytes = channel.allocator.buffer(capacity: line.utf8.count + 2)
         bytes.writeString(line + "\r\n")
         return try await exchange(channel, bytes)
     }
 
-    private static func exchange(_ channel: any Channel, _ bytes: ByteBuffer?) async throws -> SMTPReply {
+    private static func exchange(_ channel: any Channel, _ bytes: ByteBuffer) async throws -> SMTPReply {
         let promise = channel.eventLoop.makePromise(of: SMTPReply.self)
         // NB: a write on a closed channel may never reach the reply handler; failing the reply here too
         // is harmless (NIO ignores a second completion) and keeps the caller from waiting forever.

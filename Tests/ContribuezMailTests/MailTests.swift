@@ -181,6 +181,38 @@ struct MailTests {
         #expect(server.received.first?.auth == "\0alerte\0p@ss")
     }
 
+    @Test("a server that offers STARTTLS gets the mail and the credentials only over TLS")
+    func startTLS() async throws {
+        // setup
+        let server = try await TestSMTPServer(offersAuth: true, tls: try TestCertificate.serverContext()).start()
+        defer { Task { await server.stop() } }
+        let store = try Self.freshStore()
+        _ = try await store.enqueueMail(Self.mail(), at: Self.t0)
+        let config = try SMTPConfiguration(url: "smtp://alerte:secret@localhost:\(server.port)")
+        let client = try SMTPClient(configuration: config, tls: try TestCertificate.clientConfiguration())
+        let sender = MailSender(outbox: store, client: client, from: Self.from, clock: FixedClock(Self.t0))
+        // act
+        let round = try await sender.sendDue()
+        // check
+        #expect(round == MailSender.Round(sent: 1, failed: 0))
+        let got = try #require(server.received.first)
+        #expect(got.overTLS && got.auth == "\0alerte\0secret")
+    }
+
+    @Test("a server whose certificate is not trusted gets nothing, and the mail stays queued")
+    func untrustedCertificate() async throws {
+        // setup: the client trusts the system roots only
+        let server = try await TestSMTPServer(tls: try TestCertificate.serverContext()).start()
+        defer { Task { await server.stop() } }
+        let store = try Self.freshStore()
+        let id = try await store.enqueueMail(Self.mail(), at: Self.t0)
+        // act
+        let round = try await Self.sender(store, server, clock: FixedClock(Self.t0), url: "smtp://localhost:\(server.port)").sendDue()
+        // check
+        #expect(round.failed == 1 && server.received.isEmpty)
+        #expect(try await Self.row(store, id)?.attempts == 1)
+    }
+
     @Test("a server that does not know EHLO is greeted with HELO")
     func heloFallback() async throws {
         // setup

@@ -1,9 +1,10 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A small real SMTP server for the tests, over NIO on 127.0.0.1: EHLO/HELO, AUTH PLAIN, MAIL, RCPT,
-/// DATA, RSET, NOOP, QUIT. It records each message it accepts, and can be told to refuse, to drop the
+/// DATA, RSET, NOOP, QUIT, and STARTTLS when given a TLS context. It records each message it accepts, and can be told to refuse, to drop the
 /// connection in the middle of DATA, to stay silent, or to stop itself after accepting some messages.
 final class TestSMTPServer: @unchecked Sendable {
     enum Mode: Sendable, Equatable {
@@ -23,6 +24,8 @@ final class TestSMTPServer: @unchecked Sendable {
         var mailFrom: String
         var rcptTo: [String]
         var auth: String?
+        /// Whether the message came after STARTTLS.
+        var overTLS: Bool
         var data: String
 
         /// Unfolded header fields, in order.
@@ -60,13 +63,15 @@ final class TestSMTPServer: @unchecked Sendable {
     let knowsEHLO: Bool
     /// Advertise AUTH PLAIN.
     let offersAuth: Bool
+    /// Advertise STARTTLS, and upgrade with this context.
+    let tls: NIOSSLContext?
     private(set) var port: Int = 0
 
     var mode: Mode { get { lock.withLock { _mode } } set { lock.withLock { _mode = newValue } } }
     var received: [Received] { lock.withLock { _received } }
 
-    init(mode: Mode = .accept, knowsEHLO: Bool = true, offersAuth: Bool = false) {
-        _mode = mode; self.knowsEHLO = knowsEHLO; self.offersAuth = offersAuth
+    init(mode: Mode = .accept, knowsEHLO: Bool = true, offersAuth: Bool = false, tls: NIOSSLContext? = nil) {
+        _mode = mode; self.knowsEHLO = knowsEHLO; self.offersAuth = offersAuth; self.tls = tls
     }
 
     /// Listens on 127.0.0.1, on `port` (0: any free port, read back in `port`).
@@ -115,6 +120,7 @@ final class TestSMTPServer: @unchecked Sendable {
         var mailFrom = ""
         var rcptTo: [String] = []
         var auth: String?
+        var overTLS = false
 
         init(server: TestSMTPServer) { self.server = server }
 
@@ -150,7 +156,7 @@ final class TestSMTPServer: @unchecked Sendable {
                 return
             }
             inData = false
-            let message = Received(mailFrom: mailFrom, rcptTo: rcptTo, auth: auth, data: dataLines.map { $0 + "\r\n" }.joined())
+            let message = Received(mailFrom: mailFrom, rcptTo: rcptTo, auth: auth, overTLS: overTLS, data: dataLines.map { $0 + "\r\n" }.joined())
             dataLines = []; rcptTo = []; mailFrom = ""
             let stop = server.record(message)
             let server = server
@@ -167,7 +173,15 @@ final class TestSMTPServer: @unchecked Sendable {
             switch verb {
             case "EHLO":
                 guard server.knowsEHLO else { reply(context, "502 5.5.2 command not recognised"); return }
-                reply(context, "250-test.local greets \(argument)\r\n250-8BITMIME\r\n" + (server.offersAuth ? "250-AUTH PLAIN LOGIN\r\n" : "") + "250 HELP")
+                let startTLS = server.tls != nil && !overTLS ? "250-STARTTLS\r\n" : ""
+                let auth = server.offersAuth ? "250-AUTH PLAIN LOGIN\r\n" : ""
+                reply(context, "250-test.local greets \(argument)\r\n250-8BITMIME\r\n" + startTLS + auth + "250 HELP")
+            case "STARTTLS":
+                guard let tls = server.tls, !overTLS else { reply(context, "502 5.5.1 not available"); return }
+                reply(context, "220 2.0.0 ready to start TLS")
+                // The reply has gone to the socket; what comes next is the client's TLS handshake.
+                try? context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                overTLS = true; mailFrom = ""; rcptTo = []
             case "HELO": reply(context, "250 test.local")
             case "AUTH":
                 let parts = argument.split(separator: " ")
