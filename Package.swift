@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(
             name: "ContribuezMailTests",
             dependencies: [
-                "ContribuezMail", "ContribuezStore", "ContribuezCore",
+                "ContribuezMail", "ContribuezStore", "ContribuezCore", "ContribuezWeb", "ContribuezImport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

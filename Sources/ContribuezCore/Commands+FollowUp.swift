@@ -119,10 +119,10 @@ public struct PublishTextVersion: Sendable {
             let previous = try await Self.previousNumbers(ctx, c)
             let new = Set(parsed.sections.flatMap(\.articles).map(\.number))
             for (old, newNumber) in renumbering.sorted(by: { $0.key < $1.key }) {
-                if !previous.contains(old) { errors.append(FieldError(field: "renumbering", rule: .invalid, value: old)) }
-                if !new.contains(newNumber) { errors.append(FieldError(field: "renumbering", rule: .invalid, value: newNumber)) }
+                if !previous.contains(old) { errors.append(FieldError(field: "renumber", rule: .invalid, value: old)) }
+                if !new.contains(newNumber) { errors.append(FieldError(field: "renumber", rule: .invalid, value: newNumber)) }
             }
-            if Set(renumbering.values).count != renumbering.count { errors.append(FieldError(field: "renumbering", rule: .invalid)) }
+            if Set(renumbering.values).count != renumbering.count { errors.append(FieldError(field: "renumber", rule: .invalid)) }
         }
         guard errors.isEmpty, let parsed else { return .invalid(errors) }
         let at = publishedAt ?? now

@@ -72,7 +72,7 @@ struct AnswersAPI {
 
     // MARK: Engagements
 
-    static func engagementsDTO(_ ledger: EngagementLedger, consultationID: ID) -> APIDoc.EngagementsDTO {
+    static func engagementsDTO(_ ledger: EngagementLedger, consultationID: ID, tallies: [Target: Tally] = [:]) -> APIDoc.EngagementsDTO {
         APIDoc.EngagementsDTO(
             consultationId: consultationID, url: "/consultations/\(consultationID)/engagements", threshold: ledger.threshold, dueAt: ledger.dueAt,
             closed: ledger.isClosed, provisional: ledger.provisional,
@@ -80,7 +80,8 @@ struct AnswersAPI {
                           overdue: ledger.count(.overdue), notYetDue: ledger.count(.notYetDue)),
             items: ledger.items.map { e in
                 APIDoc.EngagementDTO(
-                    contribution: APIDoc.ContributionDTO(e.candidate.contribution, tally: .zero), votes: e.candidate.votes, dueAt: e.dueAt,
+                    contribution: APIDoc.ContributionDTO(e.candidate.contribution, tally: tallies[.contribution(e.candidate.contribution.id)] ?? .zero),
+                    votes: e.candidate.votes, dueAt: e.dueAt,
                     state: e.state.rawValue, daysLate: e.daysLate, answeredAt: e.candidate.firstAnsweredAt, answerStatus: e.candidate.currentStatus?.rawValue)
             })
     }
@@ -88,7 +89,8 @@ struct AnswersAPI {
     func engagements(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let c = try await readable(ctx, consultationID: api.id(ctx)) else { return api.notFound("consultation") }
         let ledger = try await FollowUpQueries.engagements(deps.store, consultation: c, now: deps.clock.now())
-        return APIHandlers.json(Self.engagementsDTO(ledger, consultationID: c.id))
+        let tallies = try await deps.store.tallies(ledger.items.map { .contribution($0.candidate.contribution.id) })
+        return APIHandlers.json(Self.engagementsDTO(ledger, consultationID: c.id, tallies: tallies))
     }
 
     // MARK: Versions
@@ -115,7 +117,7 @@ struct AnswersAPI {
         var renumbering: [String: String] = [:]
         if let raw = q["renumber"] {
             guard let r = PublishTextVersion.parseRenumbering(String(raw).removingPercentEncoding ?? String(raw)) else {
-                return api.invalid([FieldError(field: "renumbering", rule: .invalid)], ctx)
+                return api.invalid([FieldError(field: "renumber", rule: .invalid)], ctx)
             }
             renumbering = r
         }
