@@ -59,6 +59,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     ProfileHandlers(deps: deps).register(on: router)
     OrganiseHandlers(deps: deps).register(on: router)
     ModerationHandlers(deps: deps).register(on: router)
+    FollowUpPages(deps: deps).register(on: router)
     router.get("/health") { _, _ in "ok" }
     return router
 }

@@ -150,7 +150,7 @@ struct PageHandlers {
             "proposalsURL": SiteRoute.proposals(consultationID: id).path + "#propositions", "proposalCount": proposals.total,
             "synthesisURL": SiteRoute.synthesis(id).path, "representativenessURL": SiteRoute.representativeness(id).path,
         ]
-        if !proposals.items.isEmpty { data["proposals"] = ["items": proposals.items.map { s.row($0) }] }
+        if !proposals.items.isEmpty { data["proposals"] = ["items": try await s.withAnswerBadges(proposals.items) { s.row($0) }] }
         if phase != .open { data["refusal"] = deps.catalogue.message(for: phase == .closed ? .closed : .notOpenYet, s.lang) }
         if let reason = c.closedEarlyReason {
             data["closedEarly"] = s.text("closed_early", ["date": deps.catalogue.date(c.closesAt, s.lang), "reason": reason])
@@ -158,6 +158,7 @@ struct PageHandlers {
         data["moderationURL"] = ModerationRoute.publicPage(id).path
         if Permissions.can(ctx.actor, .organise, on: c, at: now) == .allowed { data["organiserURL"] = OrganiseRoute.organiser(id).path }
         if Permissions.can(ctx.actor, .moderate, on: c, at: now) == .allowed { data["queueURL"] = ModerationRoute.queue(id).path }
+        try await FollowUpPages(deps: deps).decorateConsultation(&data, s, c)
         return s.html("consultation", title: c.title, data: data)
     }
 
@@ -170,7 +171,7 @@ struct PageHandlers {
             ContributionQuery(consultationID: id, kind: .proposal, placeholders: true), page: PageRequest(page: s.queryInt("page"), perPage: 20))
         var data: [String: Any] = [
             "consultationURL": SiteRoute.consultation(id).path, "consultationTitle": c.title, "proposalCount": page.total,
-            "proposals": page.items.map { s.row($0) }, "proposalAction": SiteRoute.proposeArticle(id).path,
+            "proposals": try await s.withAnswerBadges(page.items) { s.row($0) }, "proposalAction": SiteRoute.proposeArticle(id).path,
             "titleHint": s.hint(Limits.title), "textHint": s.hint(Limits.proposalText), "draft": draft,
         ]
         if let e = s.errors(errors) { data["errors"] = e }
@@ -211,7 +212,7 @@ struct PageHandlers {
             "synthesisURL": SynthesisRoute.article(id).path,
             "bodyHTML": SafeMarkdown.html(a.body),
             "amendmentCount": amendments.total,
-            "amendments": amendments.items.map { r -> [String: Any] in
+            "amendments": try await s.withAnswerBadges(amendments.items) { r -> [String: Any] in
                 if r.contribution.isHidden { return ["url": SiteRoute.contribution(r.contribution.id).path, "placeholder": s.hiddenPlaceholder(r.contribution)] }
                 var d: [String: Any] = [
                     "url": SiteRoute.contribution(r.contribution.id).path, "heading": s.heading(r.contribution),
@@ -237,6 +238,7 @@ struct PageHandlers {
             let mine = try await deps.store.votes(participantID: actor.participantID, on: [.article(id)])[.article(id)]
             data["voteForm"] = s.voteForm(action: SiteRoute.voteArticle(id).path, current: mine, back: path, legend: s.text("your_vote"))
         }
+        try await FollowUpPages(deps: deps).decorateArticle(&data, s, a)
         apply(form, to: &data, s)
         return s.html("article", title: "\(s.text("article")) \(a.number) — \(a.title)", data: data, status: status)
     }
@@ -257,8 +259,8 @@ struct PageHandlers {
                 participantID: actor.participantID, on: (pro.items + con.items + src.items).map { .contribution($0.contribution.id) })
         }
         let back = s.request.uri.path + (s.request.uri.query.map { "?" + $0 } ?? "")
-        data["argumentsFor"] = pro.items.map { s.row($0, myVotes: mine, canVote: canVote, back: back) }
-        data["argumentsAgainst"] = con.items.map { s.row($0, myVotes: mine, canVote: canVote, back: back) }
+        data["argumentsFor"] = try await s.withAnswerBadges(pro.items) { s.row($0, myVotes: mine, canVote: canVote, back: back) }
+        data["argumentsAgainst"] = try await s.withAnswerBadges(con.items) { s.row($0, myVotes: mine, canVote: canVote, back: back) }
         data["sources"] = src.items.map { s.row($0, myVotes: mine, canVote: canVote, back: back) }
         data["forCount"] = pro.total; data["againstCount"] = con.total; data["sourceCount"] = src.total
         data["argumentCount"] = pro.total + con.total
@@ -342,6 +344,7 @@ struct PageHandlers {
         }
         if !c.isPublic { data["canContribute"] = nil }
         try await addReportForm(&data, s, c, consultation, form: form)
+        try await AnswerPages(deps: deps).decorate(&data, s, c, consultation, form: form)
         apply(form, to: &data, s)
         return s.html("contribution", title: s.heading(c), data: data, status: status)
     }

@@ -35,7 +35,9 @@ struct Screen {
     func base() -> [String: Any] {
         var d: [String: Any] = ["t": t, "csrf": context.csrfToken, "lang": lang.rawValue]
         if let p = context.participant {
-            d["me"] = ["name": p.publicName, "url": SiteRoute.participant(p.id).path]
+            var me: [String: Any] = ["name": p.publicName, "url": SiteRoute.participant(p.id).path, "notificationsURL": FollowUpRoute.notifications]
+            if let n = context.unreadNotifications { me["unread"] = "\(n)"; me["hasUnread"] = n > 0 }
+            d["me"] = me
         }
         return d
     }
@@ -64,6 +66,8 @@ struct Screen {
         "vote_saved", "vote_withdrawn", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
         "instance_role_granted", "role_granted", "role_revoked", "consultation_created", "consultation_saved", "text_saved",
         "article_saved", "consultation_published", "consultation_closed",
+        "followup_answer_saved", "followup_version_published", "followup_uptake_saved", "followup_followed", "followup_unfollowed",
+        "followup_marked_read", "followup_preferences_saved",
     ]
 
     func error(_ status: HTTPResponse.Status, _ message: String) -> Response {

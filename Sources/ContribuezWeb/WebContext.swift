@@ -13,6 +13,8 @@ public struct WebContext: RequestContext {
     var visitorCSRF: String?
     /// Set when the visitor had no CSRF cookie yet: the response sets it.
     var issueVisitorCSRF = false
+    /// The signed-in participant's unread notifications, for the layout's nav (pages only).
+    var unreadNotifications: Int?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -35,6 +37,8 @@ public struct WebDependencies: Sendable {
     public var views: Views
     /// Adds `Secure` to cookies: set when served behind HTTPS.
     public var secureCookies: Bool
+    /// Whether `serve` sends the outbox through an SMTP server (the admin page says when it does not).
+    public var smtpConfigured = false
     /// Decoded synthesis reports of this store's runs (one cache per application, so per database).
     let synthesisReports = SynthesisReportCache(capacity: 16)
 
@@ -76,6 +80,9 @@ struct SessionMiddleware: RouterMiddleware {
             context.lang = lang
         } else {
             context.lang = Lang.negotiate(request.headers[.acceptLanguage])
+        }
+        if !isAPI, let record = context.session, request.method == .get {
+            context.unreadNotifications = try await deps.store.unreadNotifications(participantID: record.participant.id)
         }
         if !isAPI {
             if let csrf = request.cookies[Cookies.csrf]?.value, Tokens.wellFormed(csrf) {

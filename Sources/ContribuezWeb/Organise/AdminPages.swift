@@ -32,6 +32,7 @@ struct AdminPages {
         ]
         if let p = s.pager(page, label: s.text("admin_staff_heading"), link: { OrganiseRoute.admin(page: $0).path }) { data["staffPager"] = p }
         if !errors.isEmpty { data["errors"] = ["items": errors] }
+        data["outbox"] = try await NotificationPages.outbox(s)
         return s.html("admin", title: s.text("admin_title"), data: data, status: status)
     }
 

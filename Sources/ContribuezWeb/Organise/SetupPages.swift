@@ -97,6 +97,7 @@ struct SetupPages {
                 ["url": ModerationRoute.publicPage(c.id).path, "label": s.text("organise_link_public_moderation")],
                 ["url": SiteRoute.synthesis(c.id).path, "label": s.text("link_synthesis_page")],
                 ["url": SiteRoute.representativeness(c.id).path, "label": s.text("link_representativeness_page")],
+                ["url": FollowUpRoute.newVersion(c.id), "label": s.text("followup_link_new_version")],
             ],
         ]
         if let reason = c.closedEarlyReason { data["closedEarly"] = s.text("closed_early", ["date": deps.catalogue.date(c.closesAt, s.lang), "reason": reason]) }
