@@ -1,6 +1,8 @@
 import ContribuezCore
 import ContribuezStore
 import ContribuezWeb
+import ContribuezImport
+import ContribuezTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -184,6 +186,35 @@ struct FollowUpAPITests {
             #expect(oneClick.status == .ok)
             #expect(try await server.store.mailPreference(participantID: p.id, newToken: "x").frequency == .never)
             #expect(unknown.status == .notFound)
+        }
+    }
+}
+
+@Suite("Suivi on the real République numérique data (issue 9)")
+struct FollowUpRealDataTests {
+    @Test("the Suivi JSON lists the top 20 proposals by the Wilson ranking, the free-software one first, each with no link recorded and no version")
+    func republiqueNumerique() async throws {
+        // setup
+        let server = try await TestServer.make()
+        let dir = SharedData.root.appendingPathComponent("republique-numerique-2015")
+        let c = try await server.store.importConsultation(try RepubliqueNumeriqueImport.bundle(directory: dir))
+        try await server.run { b in
+            // act
+            let suivi = try await b.api(.get, "/consultations/\(c.id)/suivi")
+            let ledger = try await b.api(.get, "/consultations/\(c.id)/engagements")
+            // check
+            #expect(suivi.status == .ok)
+            #expect((suivi.json["versions"] as? [Any])?.isEmpty == true)
+            #expect((suivi.json["articles"] as? [Any])?.count == 30)
+            let top = suivi.json["topContributions"] as? [[String: Any]] ?? []
+            #expect(top.count == 20)
+            let first = top.first?["contribution"] as? [String: Any]
+            #expect((first?["title"] as? String)?.hasPrefix("Donner la priorité aux logiciels libres et aux formats ouverts") == true)
+            #expect(top.allSatisfy { $0["outcome"] as? String == "none" }, "nothing is invented: no link is recorded in the data")
+            #expect(top.map { $0["rank"] as? Int } == (1...20).map { $0 })
+            // The imported counters count as votes at closing: the 2015 consultation owes answers today.
+            #expect(ledger.json["closed"] as? Bool == true)
+            #expect(((ledger.json["counts"] as? [String: Any])?["due"] as? Int ?? 0) > 0)
         }
     }
 }
