@@ -6,6 +6,7 @@ import GRDB
 /// write survives a crash (invariant 2). GRDB gives one writer and concurrent readers.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    let voteWriter: VoteWriter
 
     /// Opens (creating if needed) the database file and applies pending migrations (up to `migrateUpTo`
     /// included when given: tests of a migration prepare the state before it).
@@ -17,6 +18,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: config)
+        voteWriter = VoteWriter(pool: pool)
         try migrate(upTo: migrateUpTo)
     }
 
@@ -238,41 +240,22 @@ public final class SQLiteStore: Store {
     // MARK: Votes
 
     public func castVote(participantID: ID, target: Target, value: VoteValue, at: Date) async throws -> VoteChange {
-        try await pool.write { db in
-            // NB: GRDB runs this closure in one IMMEDIATE transaction on the single writer; the primary key
-            // (participant_id, target_kind, target_id) is what keeps a second process from adding a twin.
-            let previous = try String.fetchOne(
-                db, sql: "SELECT value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                arguments: [participantID, target.kindName, target.id]).flatMap(VoteValue.init(rawValue:))
-            if previous == value { return .unchanged }
-            if previous == nil {
-                try db.execute(
-                    sql: "INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [participantID, target.kindName, target.id, value.rawValue, SQL.ms(at)])
-            } else {
-                try db.execute(
-                    sql: "UPDATE votes SET value = ?, cast_at = ? WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                    arguments: [value.rawValue, SQL.ms(at), participantID, target.kindName, target.id])
-            }
-            try SQL.appendVoteEvent(db, participantID, target, value, at)
-            var delta = Tally()
-            delta.add(value)
-            if let previous { delta.add(previous, -1) }
-            try SQL.bumpTally(db, target, delta)
-            return previous.map { .changed(from: $0) } ?? .created
+        // NB: through the group-commit writer: answered once the batch holding this vote is durable.
+        guard case .cast(let change) = try await voteWriter.submit(.cast(participantID: participantID, target: target, value: value, at: at)) else {
+            throw StoreError.constraint("vote writer answered a cast with a withdrawal")
         }
+        return change
     }
 
     public func withdrawVote(participantID: ID, target: Target, at: Date) async throws -> Bool {
-        try await pool.write { db in
-            guard let previous = try String.fetchOne(
-                db, sql: "SELECT value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id = ?",
-                arguments: [participantID, target.kindName, target.id]).flatMap(VoteValue.init(rawValue:))
-            else { return false }
-            try SQL.withdraw(db, participantID, target, previous, at)
-            return true
+        guard case .withdrawn(let removed) = try await voteWriter.submit(.withdraw(participantID: participantID, target: target, at: at)) else {
+            throw StoreError.constraint("vote writer answered a withdrawal with a cast")
         }
+        return removed
     }
+
+    /// Batches and votes written by the group-commit writer since the store opened.
+    public var voteWriterStats: (batches: Int, votes: Int) { voteWriter.stats }
 
     public func votes(participantID: ID, on targets: [Target]) async throws -> [Target: VoteValue] {
         guard !targets.isEmpty else { return [:] }
