@@ -60,6 +60,7 @@ struct FollowUpPages {
         }
         d["follow"] = try await followButton(s, .consultation(c.id))
         if Permissions.can(s.context.actor, .publishVersion, on: c, at: now) == .allowed { d["newVersionURL"] = FollowUpRoute.newVersion(c.id) }
+        d["showHeader"] = d["overdue"] != nil || d["follow"] != nil || d["newVersionURL"] != nil
         data["followUp"] = d
     }
 
