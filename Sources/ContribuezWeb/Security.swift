@@ -74,3 +74,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 struct Refusal: Error {
     let response: Response
 }
+
+/// How a raw session token is stored (its SHA-256), for tools that write sessions (`demo generate`).
+public enum SessionTokens {
+    public static func storedHash(_ token: String) -> String { Tokens.hash(token) }
+}
