@@ -57,6 +57,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     APIHandlers(deps: deps).register(on: router)
     SynthesisHandlers(deps: deps).register(on: router)
     ProfileHandlers(deps: deps).register(on: router)
+    UnsubscribePages(deps: deps).register(on: router)
     OrganiseHandlers(deps: deps).register(on: router)
     ModerationHandlers(deps: deps).register(on: router)
     FollowUpPages(deps: deps).register(on: router)
