@@ -81,7 +81,8 @@ struct Serve: AsyncParsableCommand {
             let c = try await store.importConsultation(DemoConsultation.bundle(now: Date()))
             logger.info("demo consultation loaded", metadata: ["id": "\(c.id)"])
         }
-        let deps = try await makeDependencies(store: store, hasher: BcryptHasher(cost: bcryptCost), secureCookies: secureCookies)
+        var deps = try await makeDependencies(store: store, hasher: BcryptHasher(cost: bcryptCost), secureCookies: secureCookies)
+        deps.smtpConfigured = smtpUrl != nil
         let app = buildApplication(deps, host: host, port: port, logger: logger)
         // Scheduled syntheses run off the request path, one consultation at a time.
         var scheduler: Task<Void, Never>?

@@ -60,7 +60,8 @@ enum FollowUpQueries {
             for av in articles {
                 if let before = av.previousNumber, let i = open[before], !continued.contains(i) {
                     let prev = chains[i].current
-                    let same = prev.body == av.body && prev.title == av.title && prev.number == av.number
+                    // NB: blank lines and spaces are layout, not wording: a text re-imported with other line breaks is unchanged.
+                    let same = normalised(prev.body) == normalised(av.body) && normalised(prev.title) == normalised(av.title) && prev.number == av.number
                     chains[i].stages.append(ArticleStage(
                         version: v, number: av.number, previousNumber: before, title: av.title, body: av.body,
                         diff: same ? nil : TextDiff.words(from: prev.body, to: av.body), unchanged: same))
@@ -73,6 +74,11 @@ enum FollowUpQueries {
             for (_, i) in open where !continued.contains(i) { chains[i].removedIn = v }
         }
         return (versions, chains)
+    }
+
+    /// Text with every run of whitespace made one space, for comparing wordings.
+    static func normalised(_ s: String) -> String {
+        s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     /// Diff between two stages of a lineage, by version position (0: the consulted draft).
