@@ -51,6 +51,7 @@ struct ErrorMiddleware: RouterMiddleware {
 public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     let router = Router(context: WebContext.self)
     router.add(middleware: SecurityHeadersMiddleware<WebContext>())
+    router.add(middleware: ResponseMiddleware<WebContext>())
     router.add(middleware: ErrorMiddleware(deps: deps))
     router.add(middleware: SessionMiddleware(deps: deps))
     PageHandlers(deps: deps).register(on: router)

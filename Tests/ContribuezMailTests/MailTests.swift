@@ -344,7 +344,9 @@ struct MailTests {
         // act
         _ = try await store.enqueueMail(Self.mail(), at: Self.t0)
         sender.wake()
+        // NB: the server has the mail a moment before the sender records it as sent: wait for both.
         try await Self.waitUntil { server.received.count == 1 }
+        try await Self.waitUntil { try await store.outboxStatus().sent == 1 }
         running.cancel()
         // check
         #expect(server.received.count == 1)
@@ -382,10 +384,10 @@ struct MailTests {
     }
 
     static func waitUntil(_ condition: () async throws -> Bool) async throws {
-        for _ in 0..<250 {
+        for _ in 0..<750 {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("condition not met within 5 s")
+        Issue.record("condition not met within 15 s")
     }
 }
