@@ -113,10 +113,12 @@ public struct SessionRecord: Sendable, Equatable {
     public var expiresAt: Date
     /// The roles the participant holds on consultations, loaded with the session.
     public var consultationRoles: [ID: ConsultationRole]
+    /// Unread notifications, counted in the same read (for the menu).
+    public var unreadNotifications: Int
 
-    public init(participant: Participant, csrfToken: String, expiresAt: Date, consultationRoles: [ID: ConsultationRole] = [:]) {
+    public init(participant: Participant, csrfToken: String, expiresAt: Date, consultationRoles: [ID: ConsultationRole] = [:], unreadNotifications: Int = 0) {
         self.participant = participant; self.csrfToken = csrfToken; self.expiresAt = expiresAt
-        self.consultationRoles = consultationRoles
+        self.consultationRoles = consultationRoles; self.unreadNotifications = unreadNotifications
     }
 
     public var actor: Actor { Actor(participant, consultationRoles: consultationRoles) }

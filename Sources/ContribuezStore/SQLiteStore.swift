@@ -191,15 +191,22 @@ public final class SQLiteStore: Store {
                 db,
                 sql: """
                     SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role,
+                        (SELECT group_concat(cr.consultation_id || ':' || cr.role) FROM consultation_roles cr WHERE cr.participant_id = p.id) AS c_roles,
+                        (SELECT COUNT(*) FROM notifications n WHERE n.participant_id = p.id AND n.read_at IS NULL) AS unread,
                         s.csrf_token AS s_csrf, s.expires_at AS s_expires FROM sessions s
                     JOIN participants p ON p.id = s.participant_id
                     WHERE s.token_hash = ? AND s.expires_at > ?
                     """,
                 arguments: [tokenHash, SQL.ms(now)])
             else { return nil }
-            let participant = SQL.participant(row)
-            let roles = try Self.loadConsultationRoles(db, participant.id)
-            return SessionRecord(participant: participant, csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]), consultationRoles: roles)
+            // NB: one indexed read per request gives the participant, their roles and their unread count.
+            var roles: [ID: ConsultationRole] = [:]
+            for pair in ((row["c_roles"] as String?) ?? "").split(separator: ",") {
+                let parts = pair.split(separator: ":")
+                if parts.count == 2, let id = ID(parts[0]), let role = ConsultationRole(rawValue: String(parts[1])) { roles[id] = role }
+            }
+            return SessionRecord(participant: SQL.participant(row), csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]),
+                                 consultationRoles: roles, unreadNotifications: row["unread"])
         }
     }
 

@@ -82,7 +82,7 @@ struct SessionMiddleware: RouterMiddleware {
             context.lang = Lang.negotiate(request.headers[.acceptLanguage])
         }
         if !isAPI, let record = context.session, request.method == .get {
-            context.unreadNotifications = try await deps.store.unreadNotifications(participantID: record.participant.id)
+            context.unreadNotifications = record.unreadNotifications
         }
         if !isAPI {
             if let csrf = request.cookies[Cookies.csrf]?.value, Tokens.wellFormed(csrf) {
