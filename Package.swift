@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "ContribuezCore"),
@@ -38,6 +39,17 @@ let package = Package(
             dependencies: [
                 "ContribuezCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The store ports on PostgreSQL (issue 11), and `copy` from SQLite (which is why it reads GRDB too).
+        .target(
+            name: "ContribuezPostgres",
+            dependencies: [
+                "ContribuezCore",
+                "ContribuezStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Outgoing mail (issue 9): an SMTP client over NIO and the service that drains the outbox.
@@ -78,6 +90,7 @@ let package = Package(
                 "ContribuezImport",
                 "ContribuezSynthesis",
                 "ContribuezMail",
+                "ContribuezPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,7 +101,7 @@ let package = Package(
         .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis", "ContribuezTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"]),
         .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport", "ContribuezTestSupport"]),
-        .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore"]),
+        .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore", "ContribuezPostgres"]),
         .testTarget(
             name: "ContribuezMailTests",
             dependencies: [

@@ -1,0 +1,75 @@
+import ContribuezCore
+import Foundation
+import PostgresNIO
+
+/// The mail outbox (issue 9) in the `mail_outbox` table.
+extension PostgresStore {
+    public func enqueueMail(_ mail: NewMail, at: Date) async throws -> ID {
+        try await write { c in
+            guard let id = try await c.scalar(
+                """
+                INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
+                VALUES (\(mail.to), \(mail.subject), \(mail.text), \(mail.unsubscribeURL), \(mail.kind), \(PG.ms(at)), \(PG.ms(at)))
+                RETURNING id
+                """, as: ID.self) else { throw StoreError.constraint("mail not queued") }
+            return id
+        }
+    }
+
+    public func dueMails(at: Date, limit: Int) async throws -> [QueuedMail] {
+        try await read { c in
+            try await c.rows(
+                """
+                SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= \(PG.ms(at))
+                ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
+                """).map(Self.queuedMail)
+        }
+    }
+
+    public func markMailSent(id: ID, at: Date) async throws {
+        try await write { c in
+            // NB: `sent_at IS NULL` keeps the first sending instant if two senders raced on the same mail.
+            try await c.run("UPDATE mail_outbox SET sent_at = \(PG.ms(at)) WHERE id = \(id) AND sent_at IS NULL")
+        }
+    }
+
+    public func markMailFailed(id: ID, error: String, retryAt: Date) async throws {
+        try await write { c in
+            // `failure_seq` only orders the admin's list of recent failures (newest first).
+            // NB: the table lock makes MAX(failure_seq) + 1 unique across concurrent failures, as SQLite's single writer does.
+            try await c.run("LOCK TABLE mail_outbox IN SHARE ROW EXCLUSIVE MODE")
+            try await c.run(
+                """
+                UPDATE mail_outbox SET attempts = attempts + 1, last_error = \(String(error.prefix(1000))), next_attempt_at = \(PG.ms(retryAt)),
+                    failure_seq = (SELECT COALESCE(MAX(failure_seq), 0) + 1 FROM mail_outbox)
+                WHERE id = \(id) AND sent_at IS NULL
+                """)
+        }
+    }
+
+    public func outboxStatus() async throws -> OutboxStatus {
+        try await read { c in
+            let counts = try await c.one(
+                """
+                SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), 0) AS queued,
+                       COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS failing,
+                       COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent,
+                       MIN(CASE WHEN sent_at IS NULL THEN created_at END) AS oldest
+                FROM mail_outbox
+                """)
+            let failures = try await c.rows(
+                "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts > 0 ORDER BY failure_seq DESC LIMIT 20").map(Self.queuedMail)
+            return OutboxStatus(
+                queued: try counts?["queued"] ?? 0, failing: try counts?["failing"] ?? 0, sent: try counts?["sent"] ?? 0,
+                oldestQueuedAt: (try counts?["oldest"] as Int64?).map(PG.date), recentFailures: failures)
+        }
+    }
+
+    static func queuedMail(_ row: PGRow) throws -> QueuedMail {
+        try QueuedMail(
+            id: row["id"], to: row["recipient"], subject: row["subject"], text: row["body"], unsubscribeURL: row["unsubscribe_url"],
+            kind: row["kind"], createdAt: PG.date(row["created_at"]), attempts: row["attempts"],
+            nextAttemptAt: PG.date(row["next_attempt_at"]), lastError: row["last_error"],
+            sentAt: (row["sent_at"] as Int64?).map(PG.date))
+    }
+}
