@@ -41,6 +41,8 @@ public struct WebDependencies: Sendable {
     public var smtpConfigured = false
     /// Decoded synthesis reports of this store's runs (one cache per application, so per database).
     let synthesisReports = SynthesisReportCache(capacity: 16)
+    /// Engagement candidates of closed consultations, for a few seconds.
+    let engagementCache = EngagementCache()
 
     public init(
         store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,

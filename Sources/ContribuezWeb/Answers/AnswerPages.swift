@@ -77,7 +77,9 @@ struct AnswerPages {
             return try await invalid(req, ctx, raw, text, [FieldError(field: "status", rule: .unknownValue, value: accepted)])
         }
         switch try await AnswerContribution(actor: ctx.actor, contributionID: id, status: status, text: text).run(deps.commands) {
-        case .done: return Screen.redirect(Screen.with(SiteRoute.contribution(id).path, ok: "followup_answer_saved") + "#reponse")
+        case .done(let answer):
+            if let c = try await deps.store.contribution(id: answer.contributionID) { deps.engagementCache.invalidate(c.consultationID) }
+            return Screen.redirect(Screen.with(SiteRoute.contribution(id).path, ok: "followup_answer_saved") + "#reponse")
         case .invalid(let errors): return try await invalid(req, ctx, raw, text, errors)
         case .refused(let r): return s.refused(r)
         case .notFound: return s.notFound()

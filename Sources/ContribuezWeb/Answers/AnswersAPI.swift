@@ -54,7 +54,8 @@ struct AnswersAPI {
             return api.invalid([FieldError(field: "status", rule: .unknownValue, value: AnswerStatus.allCases.map(\.rawValue).joined(separator: ", "))], ctx)
         }
         return try await respond(try await AnswerContribution(actor: ctx.actor, contributionID: id, status: status, text: text).run(deps.commands), ctx, what: "contribution") { _ in
-            try await history(id)
+            if let c = try await deps.store.contribution(id: id) { deps.engagementCache.invalidate(c.consultationID) }
+            return try await history(id)
         }
     }
 
@@ -88,7 +89,7 @@ struct AnswersAPI {
 
     func engagements(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let c = try await readable(ctx, consultationID: api.id(ctx)) else { return api.notFound("consultation") }
-        let ledger = try await FollowUpQueries.engagements(deps.store, consultation: c, now: deps.clock.now())
+        let ledger = try await FollowUpQueries.engagements(deps, consultation: c)
         let tallies = try await deps.store.tallies(ledger.items.map { .contribution($0.candidate.contribution.id) })
         return APIHandlers.json(Self.engagementsDTO(ledger, consultationID: c.id, tallies: tallies))
     }

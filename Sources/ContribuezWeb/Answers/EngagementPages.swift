@@ -12,7 +12,7 @@ struct EngagementPages {
         let now = deps.clock.now()
         guard let id = Institution.id(ctx), let c = try await deps.store.consultation(id: id),
               Permissions.can(ctx.actor, .read, on: c, at: now) == .allowed else { return s.notFound() }
-        let ledger = try await FollowUpQueries.engagements(deps.store, consultation: c, now: now)
+        let ledger = try await FollowUpQueries.engagements(deps, consultation: c)
         let page = Institution.page(ledger.items, PageRequest(page: s.queryInt("page"), perPage: 20))
         var data: [String: Any] = [
             "consultationURL": SiteRoute.consultation(c.id).path, "consultationTitle": c.title, "suiviURL": FollowUpRoute.suivi(c.id),

@@ -55,7 +55,7 @@ struct FollowUpPages {
         let now = deps.clock.now()
         // NB: the ledger replays the vote log up to closing: only worth it once the consultation is closed.
         if c.isPublished, now >= c.closesAt {
-            let overdue = try await FollowUpQueries.engagements(deps.store, consultation: c, now: now).count(.overdue)
+            let overdue = try await FollowUpQueries.engagements(deps, consultation: c).count(.overdue)
             if overdue > 0 { d["overdue"] = s.text(overdue == 1 ? "followup_overdue_one" : "followup_overdue_many", ["n": "\(overdue)"]) }
         }
         d["follow"] = try await followButton(s, .consultation(c.id))

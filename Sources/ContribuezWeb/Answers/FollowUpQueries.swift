@@ -110,9 +110,18 @@ enum FollowUpQueries {
         return SuiviReport(versions: versions, chains: chains, top: items)
     }
 
-    static func engagements(_ store: any Store, consultation: Consultation, now: Date) async throws -> EngagementLedger {
-        let candidates = try await store.engagementCandidates(consultationID: consultation.id, closesAt: consultation.closesAt)
+    static func engagements(_ store: any Store, consultation: Consultation, now: Date, cache: EngagementCache? = nil) async throws -> EngagementLedger {
+        let candidates: [EngagementCandidate]
+        if let cache {
+            candidates = try await cache.candidates(store, consultation: consultation, now: now)
+        } else {
+            candidates = try await store.engagementCandidates(consultationID: consultation.id, closesAt: consultation.closesAt)
+        }
         return EngagementLedger.compute(consultation: consultation, candidates: candidates, now: now)
+    }
+
+    static func engagements(_ deps: WebDependencies, consultation: Consultation) async throws -> EngagementLedger {
+        try await engagements(deps.store, consultation: consultation, now: deps.clock.now(), cache: deps.engagementCache)
     }
 
     /// Where a taken-up contribution landed: the Suivi page, at the article of that version.
