@@ -45,14 +45,14 @@ extension PostgresStore {
     }
 
     public func answers(contributionID: ID) async throws -> AnswerHistory {
-        try await read { c in
+        try await single { c in
             AnswerHistory(versions: try await c.rows("SELECT * FROM answers WHERE contribution_id = \(contributionID) ORDER BY id DESC").map(Self.answer))
         }
     }
 
     public func currentAnswers(contributionIDs: [ID]) async throws -> [ID: Answer] {
         guard !contributionIDs.isEmpty else { return [:] }
-        return try await read { c in
+        return try await single { c in
             var out: [ID: Answer] = [:]
             for row in try await c.rows(
                 """
@@ -171,23 +171,23 @@ extension PostgresStore {
     }
 
     public func textVersions(consultationID: ID) async throws -> [TextVersion] {
-        try await read { c in
+        try await single { c in
             try await c.rows("SELECT * FROM text_versions WHERE consultation_id = \(consultationID) ORDER BY position").map(Self.textVersion)
         }
     }
 
     public func textVersion(id: ID) async throws -> TextVersion? {
-        try await read { c in try await c.one("SELECT * FROM text_versions WHERE id = \(id)").map(Self.textVersion) }
+        try await single { c in try await c.one("SELECT * FROM text_versions WHERE id = \(id)").map(Self.textVersion) }
     }
 
     public func articleVersions(versionID: ID) async throws -> [ArticleVersion] {
-        try await read { c in
+        try await single { c in
             try await c.rows("SELECT * FROM article_versions WHERE version_id = \(versionID) ORDER BY position, id").map(Self.articleVersion)
         }
     }
 
     public func articleLineage(articleID: ID) async throws -> [(TextVersion, ArticleVersion)] {
-        try await read { c in
+        try await single { c in
             try await c.rows(
                 """
                 SELECT av.*, tv.consultation_id AS tv_consultation_id, tv.position AS tv_position, tv.label AS tv_label, tv.published_at AS tv_published_at
@@ -224,7 +224,7 @@ extension PostgresStore {
 
     public func uptakes(contributionIDs: [ID]) async throws -> [ID: UptakeRecord] {
         guard !contributionIDs.isEmpty else { return [:] }
-        return try await read { c in
+        return try await single { c in
             var out: [ID: UptakeRecord] = [:]
             for row in try await c.rows("SELECT * FROM uptakes WHERE contribution_id = ANY(\(contributionIDs))") {
                 let id: ID = try row["contribution_id"]
@@ -241,7 +241,7 @@ extension PostgresStore {
     }
 
     public func topContributions(consultationID: ID, limit: Int) async throws -> [ContributionRow] {
-        try await read { c in
+        try await single { c in
             try await c.rows(
                 """
                 \(unescaped: PG.contributionSelect)
@@ -276,7 +276,7 @@ extension PostgresStore {
 
     public func follows(participantID: ID, among targets: [FollowTarget]) async throws -> Set<FollowTarget> {
         guard !targets.isEmpty else { return [] }
-        return try await read { c in
+        return try await single { c in
             var out: Set<FollowTarget> = []
             for row in try await c.rows("SELECT target_kind, target_id FROM follows WHERE participant_id = \(participantID)") {
                 if let t = FollowTarget(kind: try row["target_kind"], id: try row["target_id"]), targets.contains(t) { out.insert(t) }
@@ -323,7 +323,7 @@ extension PostgresStore {
     }
 
     public func unreadNotifications(participantID: ID) async throws -> Int {
-        try await read { c in try await c.count("SELECT COUNT(*) FROM notifications WHERE participant_id = \(participantID) AND read_at IS NULL") }
+        try await single { c in try await c.count("SELECT COUNT(*) FROM notifications WHERE participant_id = \(participantID) AND read_at IS NULL") }
     }
 
     public func markNotificationsRead(participantID: ID, at: Date) async throws {
@@ -333,7 +333,7 @@ extension PostgresStore {
     }
 
     public func unmailedNotifications(frequency: MailFrequency, limit: Int) async throws -> [ContribuezCore.Notification] {
-        try await read { c in
+        try await single { c in
             // NB: a participant without preferences yet gets the default, immediate.
             var text = SQLText()
             let filter = frequency == .immediate

@@ -91,7 +91,7 @@ extension PostgresStore {
     }
 
     public func roleGrants(consultationID: ID) async throws -> [RoleGrant] {
-        try await read { c in
+        try await single { c in
             try await c.rows(
                 """
                 SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role, cr.role AS c_role
@@ -105,7 +105,7 @@ extension PostgresStore {
     public func participants(withRoles roles: [Role]) async throws -> [Participant] {
         let wanted = roles.filter { $0 != .participant }.map(\.rawValue)
         guard !wanted.isEmpty else { return [] }
-        return try await read { c in
+        return try await single { c in
             try await c.rows(
                 """
                 \(unescaped: PG.participantSelect) WHERE p.id IN (SELECT participant_id FROM instance_roles WHERE role = ANY(\(wanted)))
@@ -116,7 +116,7 @@ extension PostgresStore {
     }
 
     public func participant(email: String) async throws -> Participant? {
-        try await read { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.email = \(email.lowercased())").map(PG.participant) }
+        try await single { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.email = \(email.lowercased())").map(PG.participant) }
     }
 
     // MARK: Consultation set-up
@@ -304,7 +304,7 @@ extension PostgresStore {
     }
 
     public func reports(contributionID: ID) async throws -> [Report] {
-        try await read { c in
+        try await single { c in
             try await c.rows("SELECT * FROM reports WHERE contribution_id = \(contributionID) ORDER BY created_at, id").map(Self.report)
         }
     }

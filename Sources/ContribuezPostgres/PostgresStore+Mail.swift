@@ -17,7 +17,7 @@ extension PostgresStore {
     }
 
     public func dueMails(at: Date, limit: Int) async throws -> [QueuedMail] {
-        try await read { c in
+        try await single { c in
             try await c.rows(
                 """
                 SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= \(PG.ms(at))

@@ -95,7 +95,7 @@ extension PostgresStore {
         """
 
     public func opinionVotes(consultationID: ID) async throws -> [Vote] {
-        try await read { c in
+        try await single { c in
             var binds = PostgresBindings()
             binds.append(consultationID)
             return try await c.rows(PostgresQuery(unsafeSQL: Self.opinionVotesSQL + " ORDER BY 1, 2 COLLATE \"C\", 3", binds: binds))

@@ -120,7 +120,7 @@ extension PostgresStore {
     }
 
     public func latestSynthesisRun(consultationID: ID) async throws -> SynthesisRun? {
-        try await read { c in
+        try await single { c in
             try await c.one(
                 "SELECT \(unescaped: Self.runColumns) FROM synthesis_runs WHERE consultation_id = \(consultationID) ORDER BY id DESC LIMIT 1"
             ).map(Self.run)
@@ -128,7 +128,7 @@ extension PostgresStore {
     }
 
     public func latestSynthesisResult(consultationID: ID) async throws -> (run: SynthesisRun, json: Data)? {
-        try await read { c in
+        try await single { c in
             guard let row = try await c.one(
                 """
                 SELECT \(unescaped: Self.runColumns), result FROM synthesis_runs WHERE consultation_id = \(consultationID) AND status = 'succeeded'

@@ -105,6 +105,12 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
         try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// Runs `body`, which reads with one statement, on a pooled connection without an explicit
+    /// transaction: a single statement already sees one committed state, and it saves two round trips.
+    func single<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { c in try await body(c) }
+    }
+
     private func transaction<T>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { c in
             try await c.run(PostgresQuery(unsafeSQL: begin))
@@ -150,7 +156,7 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
 
     /// The `synchronous_commit` level in force (for tests of invariant 2).
     public func synchronousCommit() async throws -> String {
-        try await read { c in try await c.scalar("SHOW synchronous_commit", as: String.self) ?? "" }
+        try await single { c in try await c.scalar("SHOW synchronous_commit", as: String.self) ?? "" }
     }
 
     /// Runs raw SQL: for tests that check the database's own guards. Not used by the product.
@@ -182,11 +188,11 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func consultations() async throws -> [Consultation] {
-        try await read { c in try await c.rows("SELECT * FROM consultations ORDER BY opens_at DESC, id DESC").map(PG.consultation) }
+        try await single { c in try await c.rows("SELECT * FROM consultations ORDER BY opens_at DESC, id DESC").map(PG.consultation) }
     }
 
     public func consultation(id: ID) async throws -> Consultation? {
-        try await read { c in try await c.one("SELECT * FROM consultations WHERE id = \(id)").map(PG.consultation) }
+        try await single { c in try await c.one("SELECT * FROM consultations WHERE id = \(id)").map(PG.consultation) }
     }
 
     public func createSection(consultationID: ID, position: Int, title: String, subtitle: String) async throws -> Section {
@@ -216,7 +222,7 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func sections(consultationID: ID) async throws -> [Section] {
-        try await read { c in
+        try await single { c in
             try await c.rows("SELECT * FROM sections WHERE consultation_id = \(consultationID) ORDER BY position, id").map { r in
                 try Section(id: r["id"], consultationID: r["consultation_id"], position: r["position"], title: r["title"],
                             subtitle: r["subtitle"], level: r["level"])
@@ -225,13 +231,13 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func articles(consultationID: ID) async throws -> [Article] {
-        try await read { c in
+        try await single { c in
             try await c.rows("\(unescaped: PG.articleSelect) WHERE a.consultation_id = \(consultationID) ORDER BY a.position, a.id").map(PG.article)
         }
     }
 
     public func article(id: ID) async throws -> Article? {
-        try await read { c in try await c.one("\(unescaped: PG.articleSelect) WHERE a.id = \(id)").map(PG.article) }
+        try await single { c in try await c.one("\(unescaped: PG.articleSelect) WHERE a.id = \(id)").map(PG.article) }
     }
 
     public func importConsultation(_ bundle: ImportBundle) async throws -> Consultation {
@@ -264,11 +270,11 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func participant(id: ID) async throws -> Participant? {
-        try await read { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.id = \(id)").map(PG.participant) }
+        try await single { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.id = \(id)").map(PG.participant) }
     }
 
     public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
-        try await read { c in
+        try await single { c in
             guard let row = try await c.one(
                 "\(unescaped: PG.participantSelect) WHERE p.email = \(email.lowercased()) AND p.password_hash IS NOT NULL")
             else { return nil }
@@ -289,18 +295,26 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func session(tokenHash: String, at now: Date) async throws -> SessionRecord? {
-        try await read { c in
+        // NB: one statement, outside any explicit transaction: one round trip per request gives the
+        // participant, their roles and their unread count (the SQLite adapter does the same in one read).
+        try await single { c in
             guard let row = try await c.one(
                 """
                 SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role,
+                    (SELECT string_agg(cr.consultation_id || ':' || cr.role, ',') FROM consultation_roles cr WHERE cr.participant_id = p.id) AS c_roles,
+                    (SELECT COUNT(*) FROM notifications n WHERE n.participant_id = p.id AND n.read_at IS NULL) AS unread,
                     s.csrf_token AS s_csrf, s.expires_at AS s_expires FROM sessions s
                 JOIN participants p ON p.id = s.participant_id
                 WHERE s.token_hash = \(tokenHash) AND s.expires_at > \(PG.ms(now))
                 """)
             else { return nil }
-            let participant = try PG.participant(row)
-            let roles = try await Self.loadConsultationRoles(c, participant.id)
-            return try SessionRecord(participant: participant, csrfToken: row["s_csrf"], expiresAt: PG.date(row["s_expires"]), consultationRoles: roles)
+            var roles: [ID: ConsultationRole] = [:]
+            for pair in ((try row["c_roles"] as String?) ?? "").split(separator: ",") {
+                let parts = pair.split(separator: ":")
+                if parts.count == 2, let id = ID(parts[0]), let role = ConsultationRole(rawValue: String(parts[1])) { roles[id] = role }
+            }
+            return try SessionRecord(participant: PG.participant(row), csrfToken: row["s_csrf"], expiresAt: PG.date(row["s_expires"]),
+                                     consultationRoles: roles, unreadNotifications: row["unread"])
         }
     }
 
@@ -341,7 +355,7 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func contribution(id: ID) async throws -> Contribution? {
-        try await read { c in try await c.one("\(unescaped: PG.contributionSelect) WHERE c.id = \(id)").map(PG.contribution) }
+        try await single { c in try await c.one("\(unescaped: PG.contributionSelect) WHERE c.id = \(id)").map(PG.contribution) }
     }
 
     /// The WHERE clause of a contribution query, its values bound into `text`.
@@ -530,7 +544,7 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     public func voteEvents(after: Int64, limit: Int) async throws -> [VoteEvent] {
-        try await read { c in
+        try await single { c in
             try await c.rows("SELECT * FROM vote_events WHERE seq > \(after) ORDER BY seq LIMIT \(limit)").map { row in
                 try VoteEvent(
                     sequence: row["seq"], participantID: row["participant_id"], target: PG.target(row["target_kind"], row["target_id"]),

@@ -62,7 +62,7 @@ struct AnalyzeRepresentativeness: AsyncParsableCommand {
     @Argument(help: "Id of the consultation.") var consultationID: Int64
 
     func run() async throws {
-        let store = try db.open()
+        let store = try await db.open()
         guard let computation = try await Reweighting.run(store: store, consultationID: consultationID) else {
             printError("no consultation with the id \(consultationID)")
             throw ExitCode(1)

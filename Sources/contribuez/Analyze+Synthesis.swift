@@ -78,7 +78,7 @@ struct AnalyzeConsultation: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try db.open()
+        let store = try await db.open()
         guard try await store.consultation(id: id) != nil else { throw ValidationError("no consultation with the id \(id)") }
         var options = Synthesis.Options()
         options.duplicateThreshold = threshold

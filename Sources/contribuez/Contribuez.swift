@@ -2,6 +2,7 @@ import ArgumentParser
 import ContribuezCore
 import ContribuezImport
 import ContribuezMail
+import ContribuezPostgres
 import ContribuezStore
 import ContribuezSynthesis
 import ContribuezWeb
@@ -16,17 +17,46 @@ struct Contribuez: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contribuez",
         abstract: "Contribuez: public consultation on a draft text, article by article.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Analyze.self, Grant.self, Demo.self])
+        subcommands: [Serve.self, Migrate.self, Copy.self, Import.self, Analyze.self, Grant.self, Demo.self])
 }
 
 /// Options shared by every command that touches data.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (created if missing).")
-    var database: String = "contribuez.sqlite"
+    @Option(name: .customLong("database"),
+            help: "SQLite database file (created if missing), or postgres://user:password@host:port/database (default: $CONTRIBUEZ_DATABASE_URL, else contribuez.sqlite).")
+    var databaseOption: String?
 
-    func open() throws -> SQLiteStore {
-        do { return try SQLiteStore(path: database) } catch {
-            throw ValidationError("cannot open the database \(database): \(error)")
+    /// The file path or PostgreSQL URL in force: `--database`, else `CONTRIBUEZ_DATABASE_URL`, else the default file.
+    var database: String {
+        databaseOption ?? ProcessInfo.processInfo.environment["CONTRIBUEZ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "contribuez.sqlite"
+    }
+
+    var isPostgres: Bool { PostgresStore.isURL(database) }
+
+    /// The database as it may be printed: a URL without its password.
+    var displayName: String {
+        guard isPostgres, var parts = URLComponents(string: database), parts.password != nil else { return database }
+        parts.password = "***"
+        return parts.string ?? "postgres://…"
+    }
+
+    /// Opens the store (PostgreSQL for a postgres:// URL, else the SQLite file), migrated.
+    func open() async throws -> any Store & SynthesisActivityStore {
+        do {
+            if isPostgres { return try await PostgresStore(url: database) }
+            return try SQLiteStore(path: database)
+        } catch {
+            throw ValidationError("cannot open the database \(displayName): \(error)")
+        }
+    }
+
+    /// Applies pending migrations; returns their ids.
+    func migrate() async throws -> [String] {
+        do {
+            if isPostgres { return try await PostgresStore(url: database, migrate: false).migrate() }
+            return try SQLiteStore(path: database).migrate()
+        } catch {
+            throw ValidationError("cannot migrate the database \(displayName): \(error)")
         }
     }
 }
@@ -76,7 +106,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "contribuez")
         logger.logLevel = .info
-        let store = try db.open()
+        let store = try await db.open()
         if demo, try await store.consultations().isEmpty {
             let c = try await store.importConsultation(DemoConsultation.bundle(now: Date()))
             logger.info("demo consultation loaded", metadata: ["id": "\(c.id)"])
@@ -106,7 +136,7 @@ struct Serve: AsyncParsableCommand {
         } else {
             print("No --smtp-url: mails stay queued in the outbox, nothing is sent")
         }
-        print("Contribuez is running at http://\(host == "0.0.0.0" ? "localhost" : host):\(port)/ (database: \(db.database))")
+        print("Contribuez is running at http://\(host == "0.0.0.0" ? "localhost" : host):\(port)/ (database: \(db.displayName))")
         try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }
@@ -116,9 +146,44 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
-        let store = try db.open()
-        let applied = try store.migrate()
+        let applied = try await db.migrate()
         print(applied.isEmpty ? "database is up to date" : "applied: " + applied.joined(separator: ", "))
+    }
+}
+
+struct Copy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a whole platform from its SQLite file to an empty PostgreSQL database, verified by recount.",
+        discussion: """
+            Every row of every table is copied with its id, in one PostgreSQL transaction; the id sequences continue
+            after the copied ids. Before committing, the rows of every table are recounted on both sides and the
+            counters are compared with the votes recounted: any difference, and nothing is written.
+            Stop the server first (or copy a backup): writes made to the SQLite file during the copy are not copied.
+            """)
+
+    @Option(help: "The SQLite database file to copy.") var from: String
+    @Option(help: "The empty PostgreSQL database: postgres://user:password@host:port/database (migrated first).") var to: String
+
+    func validate() throws {
+        guard PostgresStore.isURL(to) else { throw ValidationError("--to must be a postgres:// URL") }
+        guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("--from: no SQLite file at \(from)") }
+    }
+
+    func run() async throws {
+        var target = DatabaseOptions()
+        target.databaseOption = to
+        let store: PostgresStore
+        do { store = try await PostgresStore(url: to) } catch {
+            throw ValidationError("cannot open the database \(target.displayName): \(error)")
+        }
+        let started = Date()
+        do {
+            let report = try await PostgresCopy.run(from: from, to: store) { print("copied \($0)") }
+            let rows = report.tables.reduce(0) { $0 + $1.rows }
+            print("copy verified and committed: \(rows) rows in \(report.tables.count) tables, \(report.talliesChecked) counters equal to the votes recounted, in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        } catch {
+            throw ValidationError("copy failed, nothing was written to \(target.displayName): \(error)")
+        }
     }
 }
 
@@ -140,7 +205,7 @@ struct ImportRepubliqueNumerique: AsyncParsableCommand {
         do { bundle = try RepubliqueNumeriqueImport.bundle(directory: URL(fileURLWithPath: directory)) } catch {
             throw ValidationError("cannot read \(directory): \(error)")
         }
-        let store = try db.open()
+        let store = try await db.open()
         do {
             let c = try await store.importConsultation(bundle)
             let articles = bundle.sections.reduce(0) { $0 + $1.articles.count }
@@ -168,7 +233,7 @@ struct Grant: AsyncParsableCommand {
     @Flag(help: "With --consultation: take the role back.") var revoke = false
 
     func run() async throws {
-        let store = try db.open()
+        let store = try await db.open()
         guard let found = try await store.participant(email: email.trimmingCharacters(in: .whitespaces).lowercased()), found.email != nil else {
             throw ValidationError("no account with the e-mail \(email)")
         }

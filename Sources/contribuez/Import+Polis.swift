@@ -13,7 +13,7 @@ struct ImportPolis: AsyncParsableCommand {
         do { read = try PolisImport.read(directory: URL(fileURLWithPath: directory)) } catch {
             throw ValidationError("cannot read \(directory): \(error)")
         }
-        let store = try db.open()
+        let store = try await db.open()
         do {
             let c = try await store.importConsultation(read.bundle)
             let s = read.summary

@@ -72,7 +72,7 @@ struct ImportVersion: AsyncParsableCommand {
             }
             mapping = try Self.parseMapping(text)
         }
-        let store = try db.open()
+        let store = try await db.open()
         guard try await store.consultation(id: consultation) != nil else { throw ValidationError("no consultation \(consultation)") }
         // Every contribution of the mapping must belong to this consultation, before anything is written.
         for line in mapping {

@@ -90,4 +90,41 @@ struct PostgresStoreTests {
         #expect(replay[alice.id] == .some(.agree))
         #expect(replay[bob.id] == .some(live[target]))
     }
+
+    @Test("copy moves every row with its id from SQLite, the counters equal a recount, ids continue after, and a non-empty target is refused")
+    func copy() async throws {
+        // setup: a SQLite platform with votes, a withdrawal, an import, an answer and a session
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-copy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("source.sqlite").path
+        let f = try await Fixture.make(Backend(description: "SQLite file") { try SQLiteStore(path: path) })
+        let arg = try await f.argument("Un argument")
+        let reply = try await f.store.addContribution(NewContribution(
+            consultationID: f.consultation.id, kind: .source, articleID: f.article.id, parentID: arg.id, authorID: f.bob.id,
+            authorName: "Bob", body: "Une source", url: "https://example.org", createdAt: Fixture.t0 + 1))
+        for (who, target, value) in [(f.alice, Target.article(f.article.id), VoteValue.agree), (f.bob, .article(f.article.id), .mixed),
+                                     (f.bob, .contribution(arg.id), .useful), (f.alice, .contribution(reply.id), .useful)] {
+            _ = try await f.store.castVote(participantID: who.id, target: target, value: value, at: Fixture.t0)
+        }
+        _ = try await f.store.withdrawVote(participantID: f.alice.id, target: .contribution(reply.id), at: Fixture.t0 + 2)
+        try await f.store.createSession(tokenHash: "tok", participantID: f.alice.id, csrfToken: "c", createdAt: Fixture.t0, expiresAt: Fixture.t0 + 3_600)
+        let target = try await Backend.freshPostgres()
+        // act
+        let report = try await PostgresCopy.run(from: path, to: target)
+        // check
+        #expect(report.tables.first { $0.name == "vote_events" }?.rows == 5)
+        #expect(report.tables.first { $0.name == "votes" }?.rows == 3)
+        #expect(try await target.consultation(id: f.consultation.id) == f.consultation)
+        #expect(try await target.contribution(id: reply.id)?.parentID == arg.id)
+        let targets: [Target] = [.article(f.article.id), .contribution(arg.id), .contribution(reply.id)]
+        #expect(try await target.tallies(targets) == (try await f.store.tallies(targets)))
+        #expect(try await target.session(tokenHash: "tok", at: Fixture.t0)?.participant.id == f.alice.id)
+        #expect(try await target.voteEvents(after: 0, limit: 100) == (try await f.store.voteEvents(after: 0, limit: 100)))
+        let next = try await target.addContribution(NewContribution(
+            consultationID: f.consultation.id, kind: .argument, articleID: f.article.id, parentID: nil, authorID: f.alice.id,
+            authorName: "Alice", body: "Après la copie", stance: .against, createdAt: Fixture.t0 + 3))
+        #expect(next.id == reply.id + 1, "the id sequence continues after the copied ids")
+        await #expect(throws: PostgresCopy.Failure.self) { _ = try await PostgresCopy.run(from: path, to: target) }
+        #expect(try await target.contributions(ContributionQuery(consultationID: f.consultation.id), page: PageRequest()).total == 3)
+    }
 }
