@@ -98,6 +98,17 @@ struct APIHandlers {
         Self.problem(.conflict, c.rawValue, deps.catalogue.text(c == .duplicateEmail ? "err_duplicate_email" : "conflict_\(c.rawValue)", ctx.lang))
     }
 
+    /// Maps a command's outcome to a response: `done` through `ok`, the rest to problem documents.
+    func respond<V>(_ outcome: Outcome<V>, _ ctx: WebContext, what: String = "resource", ok: (V) async throws -> Response) async throws -> Response {
+        switch outcome {
+        case .done(let v): return try await ok(v)
+        case .refused(let r): return refused(r, ctx)
+        case .invalid(let e): return invalid(e, ctx)
+        case .notFound: return notFound(what)
+        case .conflict(let c): return conflict(c, ctx)
+        }
+    }
+
     func authed(_ ctx: WebContext) -> Response? {
         ctx.session == nil ? refused(.notSignedIn, ctx) : nil
     }

@@ -25,13 +25,7 @@ struct AnswersAPI {
     }
 
     func respond<V>(_ outcome: Outcome<V>, _ ctx: WebContext, what: String, ok: (V) async throws -> Response) async throws -> Response {
-        switch outcome {
-        case .done(let v): return try await ok(v)
-        case .refused(let r): return api.refused(r, ctx)
-        case .invalid(let e): return api.invalid(e, ctx)
-        case .notFound: return api.notFound(what)
-        case .conflict(let c): return api.conflict(c, ctx)
-        }
+        try await api.respond(outcome, ctx, what: what, ok: ok)
     }
 
     func readable(_ ctx: WebContext, consultationID: ID?) async throws -> Consultation? {

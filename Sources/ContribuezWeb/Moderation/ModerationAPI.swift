@@ -29,13 +29,9 @@ struct ModerationAPI {
         guard errors.isEmpty else { return api.invalid(errors, ctx) }
         let reason = ModerationReason(rawValue: raw).flatMap { ModerationReason.reportable.contains($0) ? $0 : nil }
         guard let reason else { return api.invalid([FieldError(field: "reason", rule: .unknownValue, value: Self.accepted)], ctx) }
-        switch try await ReportContribution(actor: ctx.actor, contributionID: id, reason: reason, text: text).run(deps.commands) {
-        case .done(let c):
-            return APIHandlers.json(ReportReceipt(contributionId: c.id, reason: reason.rawValue, hidden: c.isHidden), status: .created)
-        case .refused(let r): return api.refused(r, ctx)
-        case .invalid(let e): return api.invalid(e, ctx)
-        case .notFound: return api.notFound("contribution")
-        case .conflict(let c): return api.conflict(c, ctx)
+        return try await api.respond(try await ReportContribution(actor: ctx.actor, contributionID: id, reason: reason, text: text).run(deps.commands),
+                                     ctx, what: "contribution") { c in
+            APIHandlers.json(ReportReceipt(contributionId: c.id, reason: reason.rawValue, hidden: c.isHidden), status: .created)
         }
     }
 
@@ -65,14 +61,10 @@ struct ModerationAPI {
             unknown.append(FieldError(field: "reason", rule: .unknownValue, value: ModerationReason.allCases.map(\.rawValue).joined(separator: ", ")))
         }
         guard unknown.isEmpty, let action, let reason else { return api.invalid(unknown, ctx) }
-        switch try await ModerateContribution(actor: ctx.actor, contributionID: id, action: action, reason: reason, note: note).run(deps.commands) {
-        case .done(let c):
+        return try await api.respond(try await ModerateContribution(actor: ctx.actor, contributionID: id, action: action, reason: reason, note: note)
+            .run(deps.commands), ctx, what: "contribution") { c in
             let tally = try await deps.store.tallies([.contribution(c.id)])[.contribution(c.id)] ?? .zero
             return APIHandlers.json(APIDoc.ContributionDTO(c, tally: tally))
-        case .refused(let r): return api.refused(r, ctx)
-        case .invalid(let e): return api.invalid(e, ctx)
-        case .notFound: return api.notFound("contribution")
-        case .conflict(let c): return api.conflict(c, ctx)
         }
     }
 

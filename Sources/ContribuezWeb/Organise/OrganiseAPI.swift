@@ -22,14 +22,8 @@ struct OrganiseAPI {
     }
 
     /// Maps any command outcome to a response; `done` is rendered by `ok`.
-    func respond<V>(_ outcome: Outcome<V>, _ ctx: WebContext, what: String = "consultation", ok: (V) -> Response) -> Response {
-        switch outcome {
-        case .done(let v): return ok(v)
-        case .refused(let r): return api.refused(r, ctx)
-        case .invalid(let e): return api.invalid(e, ctx)
-        case .notFound: return api.notFound(what)
-        case .conflict(let c): return api.conflict(c, ctx)
-        }
+    func respond<V>(_ outcome: Outcome<V>, _ ctx: WebContext, what: String = "consultation", ok: (V) -> Response) async throws -> Response {
+        try await api.respond(outcome, ctx, what: what) { ok($0) }
     }
 
     // MARK: Consultations
@@ -82,7 +76,7 @@ struct OrganiseAPI {
         Self.apply(json, to: &draft, errors: &errors)
         guard errors.isEmpty else { return api.invalid(errors, ctx) }
         let now = deps.clock.now()
-        return respond(try await CreateConsultation(actor: ctx.actor, draft: draft).run(deps.commands), ctx) { c in
+        return try await respond(try await CreateConsultation(actor: ctx.actor, draft: draft).run(deps.commands), ctx) { c in
             APIHandlers.json(APIDoc.ConsultationDTO(c, phase: c.phase(at: now)), status: .created)
         }
     }
@@ -104,14 +98,14 @@ struct OrganiseAPI {
             Self.apply(json, to: &d, errors: &ignored)
             return d
         }.run(deps.commands)
-        return respond(outcome, ctx) { c in APIHandlers.json(APIDoc.ConsultationDTO(c, phase: c.phase(at: now))) }
+        return try await respond(outcome, ctx) { c in APIHandlers.json(APIDoc.ConsultationDTO(c, phase: c.phase(at: now))) }
     }
 
     func publish(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let id = api.id(ctx) else { return api.notFound("consultation") }
         if let r = api.authed(ctx) { return r }
         let now = deps.clock.now()
-        return respond(try await PublishConsultation(actor: ctx.actor, consultationID: id).run(deps.commands), ctx) { c in
+        return try await respond(try await PublishConsultation(actor: ctx.actor, consultationID: id).run(deps.commands), ctx) { c in
             APIHandlers.json(APIDoc.ConsultationDTO(c, phase: c.phase(at: now)))
         }
     }
@@ -125,7 +119,7 @@ struct OrganiseAPI {
         let reason = json.string("reason", &errors)
         guard errors.isEmpty else { return api.invalid(errors, ctx) }
         let now = deps.clock.now()
-        return respond(try await CloseConsultation(actor: ctx.actor, consultationID: id, reason: reason).run(deps.commands), ctx) { c in
+        return try await respond(try await CloseConsultation(actor: ctx.actor, consultationID: id, reason: reason).run(deps.commands), ctx) { c in
             APIHandlers.json(APIDoc.ConsultationDTO(c, phase: c.phase(at: now)))
         }
     }
@@ -145,7 +139,7 @@ struct OrganiseAPI {
         let preview = req.uri.queryParameters["preview"].map { $0 == "true" || $0 == "1" } ?? false
         let outcome = try await ImportDraftText(actor: ctx.actor, consultationID: id, markdown: Array(buffer.readableBytesView), preview: preview)
             .run(deps.commands)
-        return respond(outcome, ctx) { result in APIHandlers.json(APIDoc.DraftTextDTO(id, result)) }
+        return try await respond(outcome, ctx) { result in APIHandlers.json(APIDoc.DraftTextDTO(id, result)) }
     }
 
     // MARK: Roles
@@ -169,7 +163,7 @@ struct OrganiseAPI {
         guard let role = ConsultationRole(rawValue: raw) else {
             return api.invalid([FieldError(field: "role", rule: .unknownValue, value: ConsultationRole.allCases.map(\.rawValue).joined(separator: ", "))], ctx)
         }
-        return respond(try await GrantRole(actor: ctx.actor, consultationID: id, participantID: pid, role: role).run(deps.commands), ctx) { g in
+        return try await respond(try await GrantRole(actor: ctx.actor, consultationID: id, participantID: pid, role: role).run(deps.commands), ctx) { g in
             APIHandlers.json(APIDoc.RoleDTO(consultationId: id, g))
         }
     }
@@ -177,7 +171,7 @@ struct OrganiseAPI {
     func revoke(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let id = api.id(ctx), let pid = ctx.parameters.get("participantId", as: Int64.self), pid > 0 else { return api.notFound() }
         if let r = api.authed(ctx) { return r }
-        return respond(try await RevokeRole(actor: ctx.actor, consultationID: id, participantID: pid).run(deps.commands), ctx, what: "role") { _ in
+        return try await respond(try await RevokeRole(actor: ctx.actor, consultationID: id, participantID: pid).run(deps.commands), ctx, what: "role") { _ in
             Response(status: .noContent)
         }
     }
@@ -193,7 +187,7 @@ struct OrganiseAPI {
         guard let role = Role(rawValue: raw) else {
             return api.invalid([FieldError(field: "role", rule: .unknownValue, value: Role.allCases.map(\.rawValue).joined(separator: ", "))], ctx)
         }
-        return respond(try await GrantInstanceRole(actor: ctx.actor, participantID: pid, role: role).run(deps.commands), ctx, what: "participant") { p in
+        return try await respond(try await GrantInstanceRole(actor: ctx.actor, participantID: pid, role: role).run(deps.commands), ctx, what: "participant") { p in
             APIHandlers.json(APIDoc.InstanceRoleDTO(participant: .init(p), role: p.role.rawValue))
         }
     }
