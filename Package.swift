@@ -116,6 +116,7 @@ let package = Package(
             name: "ContribuezWebTests",
             dependencies: [
                 "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport", "ContribuezSynthesis", "ContribuezAnalysis", "ContribuezTestSupport",
+                "ContribuezPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

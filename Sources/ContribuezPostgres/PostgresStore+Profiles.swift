@@ -98,7 +98,8 @@ extension PostgresStore {
         try await single { c in
             var binds = PostgresBindings()
             binds.append(consultationID)
-            return try await c.rows(PostgresQuery(unsafeSQL: Self.opinionVotesSQL + " ORDER BY 1, 2 COLLATE \"C\", 3", binds: binds))
+            // NB: target kinds sort alike in every collation (article < contribution), as SQLite orders them.
+            return try await c.rows(PostgresQuery(unsafeSQL: Self.opinionVotesSQL + " ORDER BY 1, 2, 3", binds: binds))
                 .compactMap { row in
                     try VoteValue(rawValue: row["value"]).map { value in
                         try Vote(participantID: row["participant_id"], target: PG.target(row["target_kind"], row["target_id"]),

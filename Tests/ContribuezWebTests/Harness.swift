@@ -1,5 +1,6 @@
 import ContribuezCore
 import ContribuezImport
+import ContribuezPostgres
 import ContribuezStore
 import ContribuezWeb
 import Foundation
@@ -9,9 +10,10 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// A test server over a fresh SQLite file with the demo consultation, a fixed clock and cheap bcrypt.
+/// A test server over a fresh store with the demo consultation, a fixed clock and cheap bcrypt: a SQLite
+/// file, or with `CONTRIBUEZ_TEST_BACKEND=postgres` a fresh schema of `CONTRIBUEZ_TEST_POSTGRES_URL` (issue 11).
 struct TestServer {
-    let store: SQLiteStore
+    let store: any Store
     let clock: FixedClock
     let deps: WebDependencies
     let demo: Consultation
@@ -19,13 +21,23 @@ struct TestServer {
     static let t0 = Date(timeIntervalSince1970: 1_760_000_000)
 
     static func make() async throws -> TestServer {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-web-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: dir.appendingPathComponent("web.sqlite").path)
+        let store = try await freshStore()
         let clock = FixedClock(t0)
         let demo = try await store.importConsultation(DemoConsultation.bundle(now: t0))
         let deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
         return TestServer(store: store, clock: clock, deps: deps, demo: demo)
+    }
+
+    static func freshStore() async throws -> any Store {
+        let env = ProcessInfo.processInfo.environment
+        if env["CONTRIBUEZ_TEST_BACKEND"] == "postgres" {
+            let url = try #require(env["CONTRIBUEZ_TEST_POSTGRES_URL"], "CONTRIBUEZ_TEST_BACKEND=postgres needs CONTRIBUEZ_TEST_POSTGRES_URL")
+            let schema = "w_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            return try await PostgresStore(url: url, schema: schema, maximumConnections: 4)
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return try SQLiteStore(path: dir.appendingPathComponent("web.sqlite").path)
     }
 
     func run(_ body: @Sendable (Browser) async throws -> Void) async throws {
