@@ -4,14 +4,22 @@
 # Loopback only; every wrk run is bounded in time. Writes Benchmarks/results/web.md.
 #
 #   Benchmarks/scripts/bench-web.sh [DURATION_SECONDS]      (from the repository root; needs ../shared/data)
+#
+# CONTRIBUEZ_BIN=path/to/contribuez uses that binary instead of building (e.g. a release build made with
+# `swift build -c release --scratch-path .build-release --product contribuez`, or an older one to compare);
+# CONTRIBUEZ_BENCH_OUT=file writes the table there instead of Benchmarks/results/web.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
 data=${CONTRIBUEZ_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-swift build -c release --product contribuez >/dev/null
-bin="$(swift build -c release --show-bin-path)/contribuez"
+if [ -n "${CONTRIBUEZ_BIN:-}" ]; then
+  bin=$CONTRIBUEZ_BIN
+else
+  swift build -c release --product contribuez >/dev/null
+  bin="$(swift build -c release --show-bin-path)/contribuez"
+fi
 work=$(mktemp -d)
 db="$work/bench.sqlite"
 "$bin" import republique-numerique "$data/republique-numerique-2015" --database "$db" >/dev/null
@@ -26,7 +34,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null &&
 
 # Article 9 (the most contested, 132 arguments) is the 9th article of consultation 1.
 article=$(curl -sf "http://127.0.0.1:$port/api/v1/consultations/1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([a["id"] for s in d["sections"] for a in s["articles"]][8])')
-out=Benchmarks/results/web.md
+out=${CONTRIBUEZ_BENCH_OUT:-Benchmarks/results/web.md}
 {
   echo "## Web pages under load (\`bench-web\`)"
   echo

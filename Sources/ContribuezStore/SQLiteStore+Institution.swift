@@ -164,6 +164,7 @@ extension SQLiteStore {
         try await pool.write { db in
             // NB: only drafts get here (the permission function refuses once published), so no vote or
             // contribution points at these articles; the cascade would remove any that did.
+            try Self.dropRenderedHTML(db, articlesOf: consultationID)
             try db.execute(sql: "DELETE FROM articles WHERE consultation_id = ?", arguments: [consultationID])
             try db.execute(sql: "DELETE FROM sections WHERE consultation_id = ?", arguments: [consultationID])
             var articles: [Article] = []
@@ -189,6 +190,7 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(sql: "UPDATE articles SET title = ?, body = ?, explanation = ? WHERE id = ?", arguments: [title, body, explanation, id])
             guard db.changesCount > 0 else { return false }
+            try Self.dropRenderedHTML(db, articleID: id)
             try Self.appendAudit(db, audit)
             return true
         }

@@ -136,7 +136,7 @@ struct PageHandlers {
                 "articles": articles.filter { $0.sectionID == section.id }.map { a -> [String: Any] in
                     var d: [String: Any] = ["url": SiteRoute.article(a.id).path, "number": a.number, "tag": "h\(level + 3)"]
                     if !a.title.isEmpty { d["title"] = a.title }
-                    for (k, v) in s.tally(live: tallies[.article(a.id)] ?? .zero, imported: a.importedTally) { d[k] = v }
+                    d["tallyHTML"] = s.tallyHTML(live: tallies[.article(a.id)] ?? .zero, imported: a.importedTally)
                     return d
                 },
             ]
@@ -150,7 +150,7 @@ struct PageHandlers {
             "proposalsURL": SiteRoute.proposals(consultationID: id).path + "#propositions", "proposalCount": proposals.total,
             "synthesisURL": SiteRoute.synthesis(id).path, "representativenessURL": SiteRoute.representativeness(id).path,
         ]
-        if !proposals.items.isEmpty { data["proposals"] = ["items": try await s.withAnswerBadges(proposals.items) { s.row($0) }] }
+        if !proposals.items.isEmpty { data["proposals"] = ["itemsHTML": s.rowsHTML(proposals.items, answers: try await s.answerStatuses(proposals.items))] }
         if phase != .open { data["refusal"] = deps.catalogue.message(for: phase == .closed ? .closed : .notOpenYet, s.lang) }
         if let reason = c.closedEarlyReason {
             data["closedEarly"] = s.text("closed_early", ["date": deps.catalogue.date(c.closesAt, s.lang), "reason": reason])
@@ -171,7 +171,8 @@ struct PageHandlers {
             ContributionQuery(consultationID: id, kind: .proposal, placeholders: true), page: PageRequest(page: s.queryInt("page"), perPage: 20))
         var data: [String: Any] = [
             "consultationURL": SiteRoute.consultation(id).path, "consultationTitle": c.title, "proposalCount": page.total,
-            "proposals": try await s.withAnswerBadges(page.items) { s.row($0) }, "proposalAction": SiteRoute.proposeArticle(id).path,
+            "proposals": !page.items.isEmpty, "proposalsHTML": s.rowsHTML(page.items, answers: try await s.answerStatuses(page.items)),
+            "proposalAction": SiteRoute.proposeArticle(id).path,
             "titleHint": s.hint(Limits.title), "textHint": s.hint(Limits.proposalText), "draft": draft,
         ]
         if let e = s.errors(errors) { data["errors"] = e }
@@ -206,33 +207,32 @@ struct PageHandlers {
         let path = SiteRoute.article(id).path
         let amendments = try await deps.store.contributions(
             ContributionQuery(articleID: id, kind: .amendment, placeholders: true), page: PageRequest(page: s.queryInt("amendments"), perPage: 10))
+        // Render once: the article's HTML and its amendments' diffs come from the store in one read.
+        var jobs = [RenderJob.body(.article(id), a.body)]
+        if !a.explanation.isEmpty { jobs.append(RenderJob(key: RenderedKey(.article(id), .explanation), text: a.explanation)) }
+        for r in amendments.items where !r.contribution.isHidden {
+            jobs.append(RenderJob(key: RenderedKey(.contribution(r.contribution.id), .diff), text: r.contribution.body, base: a.body))
+        }
+        let html = try await deps.views.rendered.html(jobs, store: deps.store)
         var data: [String: Any] = [
             "a": ["number": a.number, "title": a.title],
             "consultationURL": SiteRoute.consultation(c.id).path, "consultationTitle": c.title,
             "synthesisURL": SynthesisRoute.article(id).path,
-            "bodyHTML": SafeMarkdown.html(a.body),
+            "bodyHTML": html[RenderedKey(.article(id), .body)] ?? "",
             "amendmentCount": amendments.total,
-            "amendments": try await s.withAnswerBadges(amendments.items) { r -> [String: Any] in
-                if r.contribution.isHidden { return ["url": SiteRoute.contribution(r.contribution.id).path, "placeholder": s.hiddenPlaceholder(r.contribution)] }
-                var d: [String: Any] = [
-                    "url": SiteRoute.contribution(r.contribution.id).path, "heading": s.heading(r.contribution),
-                    "tallyText": s.tallyText(.amendment, r.tally, r.contribution.importedTally),
-                    "diffHTML": Screen.diffHTML(from: a.body, to: r.contribution.body, lang: s.lang, catalogue: deps.catalogue),
-                ]
-                if r.replies > 0 { d["repliesText"] = r.replies == 1 ? s.text("reply_one") : s.text("replies", ["n": "\(r.replies)"]) }
-                return d
-            },
+            "amendments": !amendments.items.isEmpty,
+            "amendmentsHTML": s.amendmentsHTML(amendments.items, diffs: html, answers: try await s.answerStatuses(amendments.items)),
             "amendmentAction": SiteRoute.amendArticle(id).path,
             "amendmentHint": s.hint(Limits.amendmentText), "rationaleHint": s.hint(Limits.rationale),
             "amendmentDraft": ["text": a.body],
             "argumentAction": SiteRoute.argueArticle(id).path, "sourceAction": SiteRoute.sourceArticle(id).path,
         ]
-        if !a.explanation.isEmpty { data["explanationHTML"] = SafeMarkdown.html(a.explanation) }
+        if let e = html[RenderedKey(.article(id), .explanation)] { data["explanationHTML"] = e }
         if let p = s.pager(amendments, label: s.text("amendments_heading"), link: { "\(path)?amendments=\($0)#modifications" }) {
             data["amendmentPager"] = p
         }
         let tally = try await deps.store.tallies([.article(id)])[.article(id)] ?? .zero
-        for (k, v) in s.tally(live: tally, imported: a.importedTally) { data[k] = v }
+        data["tallyHTML"] = s.tallyHTML(live: tally, imported: a.importedTally)
         try await addDiscussion(&data, s, c, query: ContributionQuery(articleID: id), path: path)
         if Permissions.can(ctx.actor, .vote, on: c, at: deps.clock.now()) == .allowed, let actor = ctx.actor {
             let mine = try await deps.store.votes(participantID: actor.participantID, on: [.article(id)])[.article(id)]
@@ -259,9 +259,11 @@ struct PageHandlers {
                 participantID: actor.participantID, on: (pro.items + con.items + src.items).map { .contribution($0.contribution.id) })
         }
         let back = s.request.uri.path + (s.request.uri.query.map { "?" + $0 } ?? "")
-        data["argumentsFor"] = try await s.withAnswerBadges(pro.items) { s.row($0, myVotes: mine, canVote: canVote, back: back) }
-        data["argumentsAgainst"] = try await s.withAnswerBadges(con.items) { s.row($0, myVotes: mine, canVote: canVote, back: back) }
-        data["sources"] = src.items.map { s.row($0, myVotes: mine, canVote: canVote, back: back) }
+        let answers = try await s.answerStatuses(pro.items + con.items)
+        data["argumentsFor"] = !pro.items.isEmpty; data["argumentsAgainst"] = !con.items.isEmpty; data["sources"] = !src.items.isEmpty
+        data["argumentsForHTML"] = s.rowsHTML(pro.items, answers: answers, myVotes: mine, canVote: canVote, back: back)
+        data["argumentsAgainstHTML"] = s.rowsHTML(con.items, answers: answers, myVotes: mine, canVote: canVote, back: back)
+        data["sourcesHTML"] = s.rowsHTML(src.items, myVotes: mine, canVote: canVote, back: back)
         data["forCount"] = pro.total; data["againstCount"] = con.total; data["sourceCount"] = src.total
         data["argumentCount"] = pro.total + con.total
         data["forPager"] = s.pager(pro, label: s.text("arguments_for"), link: { "\(path)?pour=\($0)#arguments" })
@@ -308,10 +310,13 @@ struct PageHandlers {
         if !c.title.isEmpty { data["title"] = c.title }
         if c.kind == .amendment, let article {
             data["heading"] = s.text("amendment_of", ["number": article.number]) + " — " + c.authorName
-            data["diffHTML"] = Screen.diffHTML(from: article.body, to: c.body, lang: s.lang, catalogue: deps.catalogue)
-            data["rationaleHTML"] = SafeMarkdown.html(c.rationale)
+            let diff = RenderJob(key: RenderedKey(.contribution(id), .diff), text: c.body, base: article.body)
+            let rationale = RenderJob(key: RenderedKey(.contribution(id), .rationale), text: c.rationale)
+            let html = try await deps.views.rendered.html([diff, rationale], store: deps.store)
+            data["diffHTML"] = html[diff.key] ?? ""
+            data["rationaleHTML"] = html[rationale.key] ?? ""
         } else {
-            data["bodyHTML"] = SafeMarkdown.html(c.body)
+            data["bodyHTML"] = try await deps.views.rendered.html(.body(.contribution(id), c.body), store: deps.store)
         }
         if let url = c.url { data["sourceURL"] = url }
         if let parentID = c.parentID, let parent = try await deps.store.contribution(id: parentID) {
@@ -326,7 +331,7 @@ struct PageHandlers {
         let canVote = c.isPublic && Permissions.can(ctx.actor, .vote, on: consultation, at: deps.clock.now()) == .allowed
         let mine = canVote ? try await deps.store.votes(participantID: ctx.actor!.participantID, on: [target])[target] : nil
         if c.kind.votingScale == .opinion {
-            data["opinion"] = s.tally(live: tally, imported: c.importedTally)
+            data["opinion"] = ["tallyHTML": s.tallyHTML(live: tally, imported: c.importedTally)]
             if canVote {
                 data["voteForm"] = s.voteForm(action: SiteRoute.voteContribution(id).path, current: mine, back: path, legend: s.text("your_vote_on"))
             }
@@ -377,7 +382,8 @@ struct PageHandlers {
             "heading": s.text("participant_page", ["name": p.displayName]),
             "kindLabel": s.text("kind_\(p.kind.rawValue)"),
             "since": s.text("member_since", ["date": deps.catalogue.date(p.createdAt, s.lang)]),
-            "contributions": contributions.items.map { s.row($0) }, "contributionCount": contributions.total, "isMe": isMe,
+            "contributions": !contributions.items.isEmpty, "contributionsHTML": s.rowsHTML(contributions.items),
+            "contributionCount": contributions.total, "isMe": isMe,
         ]
         if let org = p.organization { data["organization"] = org }
         data["contributionPager"] = s.pager(contributions, label: s.text("my_contributions"), link: { "\(path)?contributions=\($0)" })

@@ -7,6 +7,8 @@ import Hummingbird
 /// The synthesis routes (issue 3). Links are printed from here, never assembled elsewhere.
 public enum SynthesisRoute: Sendable, Equatable {
     case page(ID)
+    /// The same page showing another page of the ranking.
+    case ranking(ID, page: Int)
     /// POST: an organiser starts a run.
     case run(ID)
     case json(ID)
@@ -22,6 +24,7 @@ public enum SynthesisRoute: Sendable, Equatable {
     public var path: String {
         switch self {
         case .page(let id), .run(let id): return "/consultations/\(id)/synthese"
+        case .ranking(let id, let page): return "/consultations/\(id)/synthese" + (page > 1 ? "?classement=\(page)" : "")
         case .json(let id): return "/consultations/\(id)/synthese.json"
         case .csv(let id, let table): return "/consultations/\(id)/synthese/\(table.rawValue).csv"
         case .article(let id): return "/articles/\(id)/synthese"
@@ -75,7 +78,8 @@ struct SynthesisHandlers {
         let latest = try await deps.store.latestSynthesisRun(consultationID: c.id)
         let result = try await stored(c.id)
         let view = SynthesisView(screen: s, consultation: c)
-        let data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed)
+        let data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed,
+                             rankingPage: s.queryInt("classement"))
         return s.html("synthesis", title: s.text("synthesis_title", ["title": c.title]), data: data)
     }
 

@@ -9,7 +9,12 @@ struct SynthesisView {
 
     func text(_ key: String, _ params: [String: String] = [:]) -> String { screen.text(key, params) }
 
-    func data(latest: SynthesisRun?, result: SynthesisReport?, canRun: Bool) -> [String: Any] {
+    /// Targets per page of the ranking; the page prints only these (the report itself is decoded once per run).
+    static let rankingPerPage = 50
+    /// Clusters shown on the page; the rest are in the downloads.
+    static let clustersShown = 30
+
+    func data(latest: SynthesisRun?, result: SynthesisReport?, canRun: Bool, rankingPage: Int = 1) -> [String: Any] {
         let c = consultation
         var d: [String: Any] = [
             "consultationTitle": c.title, "consultationURL": SiteRoute.consultation(c.id).path,
@@ -33,12 +38,18 @@ struct SynthesisView {
         d["computedAt"] = time(r.computedAt)
         d["downloads"] = [["label": "JSON", "url": SynthesisRoute.json(c.id).path]]
             + SynthesisTable.allCases.map { ["label": text("synthesis_table_\($0.rawValue)") + " (CSV)", "url": SynthesisRoute.csv(c.id, $0).path] }
-        d["tallies"] = r.tallies.map { t -> [String: Any] in
-            var row: [String: Any] = ["rank": t.rank, "label": t.target.label, "url": url(t.target), "kindLabel": text("synthesis_kind_\(t.target.kind.rawValue)"),
-                                      "wilson": percent(t.wilson)]
-            for (k, v) in screen.tally(live: t.live.tally, imported: t.imported?.tally) { row[k] = v }
-            return row
+        // Long lists stay bounded (issue 10): one page of the ranking, its work bounded by the page size.
+        let per = Self.rankingPerPage
+        let pageCount = max(1, (r.tallies.count + per - 1) / per)
+        let pageNumber = min(max(1, rankingPage), pageCount)
+        let slice = r.tallies.dropFirst((pageNumber - 1) * per).prefix(per)
+        d["tallies"] = slice.map { t -> [String: Any] in
+            ["rank": t.rank, "label": t.target.label, "url": url(t.target), "kindLabel": text("synthesis_kind_\(t.target.kind.rawValue)"),
+             "wilson": percent(t.wilson), "tallyHTML": screen.tallyHTML(live: t.live.tally, imported: t.imported?.tally)]
         }
+        if let first = slice.first?.rank { d["rankingStart"] = first }
+        let page = Page(items: Array(slice), page: pageNumber, perPage: per, total: r.tallies.count)
+        d["rankingPager"] = screen.pager(page, label: text("synthesis_tallies")) { SynthesisRoute.ranking(c.id, page: $0).path + "#classement" }
         d["kinds"] = r.kinds.map { k -> [String: Any] in
             var row: [String: Any] = ["kind": text("kind_\(k.kind)"), "voters": k.voters]
             row["bar"] = screen.bar(k.counts.tally, label: text("kind_\(k.kind)"))
@@ -66,7 +77,8 @@ struct SynthesisView {
         d["divisive"] = g.divisive.map { scored($0, score: String(format: "%.2f", $0.score)) }
         if !g.consensus.isEmpty { d["hasConsensus"] = true }
         if !g.divisive.isEmpty { d["hasDivisive"] = true }
-        d["clusters"] = r.clusters.map {
+        if r.clusters.count > Self.clustersShown { d["clustersMore"] = text("count_items", ["n": "\(r.clusters.count)"]) }
+        d["clusters"] = r.clusters.prefix(Self.clustersShown).map {
             screen.synthesisCluster(heading: $0.size, members: $0.members, distinctAuthors: $0.distinctAuthors, isBurst: $0.isBurst, reasons: $0.reasons)
         }
         if !r.clusters.isEmpty { d["hasClusters"] = true }

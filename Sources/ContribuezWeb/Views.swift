@@ -8,12 +8,14 @@ import Mustache
 /// for HTML this module produced itself: rendered templates, SafeMarkdown and the escaped diff.
 public struct Views: Sendable {
     let library: MustacheLibrary
+    /// Derived HTML rendered once and stored (issue 10); one per application, so per database.
+    let rendered: RenderCache
 
     public static func bundled() async throws -> Views {
         guard let url = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources") else {
             throw CocoaError(.fileNoSuchFile)
         }
-        return Views(library: try await MustacheLibrary(directory: url.path))
+        return Views(library: try await MustacheLibrary(directory: url.path), rendered: RenderCache())
     }
 
     func render(_ template: String, _ data: [String: Any]) -> String {
@@ -117,31 +119,6 @@ struct Screen {
         }
     }
 
-    /// One item of a contribution list. `myVotes` carries the viewer's own votes for the useful buttons.
-    func row(_ r: ContributionRow, myVotes: [Target: VoteValue] = [:], canVote: Bool = false, back: String = "") -> [String: Any] {
-        let c = r.contribution
-        // A hidden item keeps its place, without its text nor its author.
-        if c.isHidden { return ["kind": c.kind.rawValue, "url": SiteRoute.contribution(c.id).path, "placeholder": hiddenPlaceholder(c)] }
-        var d: [String: Any] = [
-            "kind": c.kind.rawValue, "url": SiteRoute.contribution(c.id).path, "heading": heading(c),
-            "tallyText": tallyText(c.kind, r.tally, c.importedTally),
-        ]
-        if !c.title.isEmpty { d["title"] = c.title }
-        if c.kind != .amendment { d["excerpt"] = Self.excerpt(c.body, 600) }
-        if let stance = c.stance {
-            d["stance"] = stance.rawValue
-            d["stanceLabel"] = text(stance == .for ? "arguments_for" : "arguments_against")
-        }
-        if let url = c.url { d["sourceURL"] = url }
-        if r.replies > 0 { d["repliesText"] = (r.replies == 1 ? text("reply_one") : text("replies", ["n": "\(r.replies)"])) }
-        if canVote && c.kind.votingScale == .usefulness {
-            d["usefulForm"] = [
-                "action": SiteRoute.voteContribution(c.id).path, "voted": myVotes[.contribution(c.id)] == .useful, "back": back,
-            ] as [String: Any]
-        }
-        return d
-    }
-
     static func excerpt(_ s: String, _ n: Int) -> String {
         s.count <= n ? s : String(s.prefix(n)) + "…"
     }
@@ -193,15 +170,15 @@ struct Screen {
     }
 
     /// Word-level diff rendered with `<del>`/`<ins>`, every character of both texts escaped.
-    static func diffHTML(from old: String, to new: String, lang: Lang, catalogue: Catalogue) -> String {
-        var out = ""
+    static func diffHTML(from old: String, to new: String) -> String {
+        var out = HTMLWriter()
         for seg in TextDiff.words(from: old, to: new) {
             switch seg {
-            case .same(let s): out += SafeMarkdown.escape(s)
-            case .removed(let s): out += "<del>" + SafeMarkdown.escape(s) + "</del>"
-            case .added(let s): out += "<ins>" + SafeMarkdown.escape(s) + "</ins>"
+            case .same(let s): out.text(s)
+            case .removed(let s): out.raw("<del>"); out.text(s); out.raw("</del>")
+            case .added(let s): out.raw("<ins>"); out.text(s); out.raw("</ins>")
             }
         }
-        return out
+        return out.string
     }
 }

@@ -114,6 +114,7 @@ struct Serve: AsyncParsableCommand {
         var deps = try await makeDependencies(store: store, hasher: BcryptHasher(cost: bcryptCost), secureCookies: secureCookies)
         deps.smtpConfigured = smtpUrl != nil
         let app = buildApplication(deps, host: host, port: port, logger: logger)
+        let renderWarmUp = startRenderWarmUp(deps, logger: logger); defer { renderWarmUp.cancel() }
         // Scheduled syntheses run off the request path, one consultation at a time.
         var scheduler: Task<Void, Never>?
         if synthesisEvery > 0 {
