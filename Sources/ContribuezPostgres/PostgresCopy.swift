@@ -130,22 +130,29 @@ public enum PostgresCopy {
         let perBatch = max(1, min(2_000, 60_000 / max(1, columns.count)))
         let columnList = columns.map(quoted).joined(separator: ", ")
         var copied = 0
+        var lastRowID: Int64 = .min
         while true {
-            let offset = copied
-            let rows: [[Cell]] = try await snapshot.read { db in
-                try Row.fetchAll(db, sql: "SELECT \(columnList) FROM \(quoted(table)) ORDER BY rowid LIMIT ? OFFSET ?", arguments: [perBatch, offset])
-                    .map { row in
-                        (0..<columns.count).map { i -> Cell in
-                            switch (row[i] as DatabaseValue).storage {
-                            case .null: return .null
-                            case .int64(let v): return .int(v)
-                            case .double(let v): return .double(v)
-                            case .string(let v): return .text(v)
-                            case .blob(let v): return .text(String(decoding: v, as: UTF8.self))
-                            }
+            // Keyset paging on rowid: each batch starts where the last one ended.
+            let after = lastRowID
+            let (rows, last): ([[Cell]], Int64) = try await snapshot.read { db in
+                var last = after
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT rowid, \(columnList) FROM \(quoted(table)) WHERE rowid > ? ORDER BY rowid LIMIT ?", arguments: [after, perBatch]
+                ).map { row in
+                    last = row[0]
+                    return (1...columns.count).map { i -> Cell in
+                        switch (row[i] as DatabaseValue).storage {
+                        case .null: return .null
+                        case .int64(let v): return .int(v)
+                        case .double(let v): return .double(v)
+                        case .string(let v): return .text(v)
+                        case .blob(let v): return .text(String(decoding: v, as: UTF8.self))
                         }
                     }
+                }
+                return (rows, last)
             }
+            lastRowID = last
             if rows.isEmpty { return copied }
             var text = SQLText("INSERT INTO \(quoted(table)) (\(columnList)) VALUES ")
             var tuples: [String] = []
