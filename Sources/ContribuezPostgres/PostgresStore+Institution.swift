@@ -164,6 +164,7 @@ extension PostgresStore {
         try await write { c in
             // NB: only drafts get here (the permission function refuses once published), so no vote or
             // contribution points at these articles; the cascade would remove any that did.
+            try await Self.dropRenderedHTML(c, articlesOf: consultationID)
             try await c.run("DELETE FROM articles WHERE consultation_id = \(consultationID)")
             try await c.run("DELETE FROM sections WHERE consultation_id = \(consultationID)")
             var articles: [Article] = []
@@ -191,6 +192,7 @@ extension PostgresStore {
             let changed = try await c.run(
                 "UPDATE articles SET title = \(title), body = \(body), explanation = \(explanation) WHERE id = \(id) RETURNING 1")
             guard changed > 0 else { return false }
+            try await Self.dropRenderedHTML(c, articleID: id)
             try await Self.appendAudit(c, audit)
             return true
         }
