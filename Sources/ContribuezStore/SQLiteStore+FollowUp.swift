@@ -45,7 +45,7 @@ extension SQLiteStore {
     public func answers(contributionID: ID) async throws -> AnswerHistory {
         try await pool.read { db in
             AnswerHistory(versions: try Row.fetchAll(
-                db, sql: "SELECT * FROM answers WHERE contribution_id = ? ORDER BY id DESC", arguments: [contributionID]).map(Self.answer))
+                db, cachedSQL: "SELECT * FROM answers WHERE contribution_id = ? ORDER BY id DESC", arguments: [contributionID]).map(Self.answer))
         }
     }
 
@@ -57,7 +57,7 @@ extension SQLiteStore {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 for row in try Row.fetchAll(
                     db,
-                    sql: """
+                    cachedSQL: """
                         SELECT a.* FROM answers a
                         WHERE a.contribution_id IN (\(marks)) AND a.id = (SELECT MAX(b.id) FROM answers b WHERE b.contribution_id = a.contribution_id)
                         """,
@@ -77,7 +77,7 @@ extension SQLiteStore {
             var atClosing: [ID: Int] = [:]
             for row in try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT target_id, COUNT(*) AS n FROM (
                         SELECT e.target_id, e.value,
                             ROW_NUMBER() OVER (PARTITION BY e.participant_id, e.target_id ORDER BY e.seq DESC) AS rn
@@ -90,13 +90,13 @@ extension SQLiteStore {
             }
             let rows = try Row.fetchAll(
                 db,
-                sql: SQL.contributionSelect + """
+                cachedSQL: SQL.contributionSelect + """
                      WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment', 'argument') AND c.is_hidden = 0 AND c.status = 'published'
                     """,
                 arguments: [consultationID])
             let firsts = try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT a.contribution_id, MIN(a.at) AS first_at,
                         (SELECT b.status FROM answers b WHERE b.contribution_id = a.contribution_id ORDER BY b.id DESC LIMIT 1) AS current_status
                     FROM answers a JOIN contributions c ON c.id = a.contribution_id
@@ -133,14 +133,14 @@ extension SQLiteStore {
         try await pool.write { db in
             // The previous version's articles, by number, with the consulted article each descends from.
             var previous: [String: ID?] = [:]
-            let last = try Row.fetchOne(db, sql: "SELECT * FROM text_versions WHERE consultation_id = ? ORDER BY position DESC LIMIT 1", arguments: [consultationID])
+            let last = try Row.fetchOne(db, cachedSQL: "SELECT * FROM text_versions WHERE consultation_id = ? ORDER BY position DESC LIMIT 1", arguments: [consultationID])
                 .map(Self.textVersion)
             if let last {
-                for row in try Row.fetchAll(db, sql: "SELECT number, origin_article_id FROM article_versions WHERE version_id = ?", arguments: [last.id]) {
+                for row in try Row.fetchAll(db, cachedSQL: "SELECT number, origin_article_id FROM article_versions WHERE version_id = ?", arguments: [last.id]) {
                     previous[row["number"]] = .some(row["origin_article_id"])
                 }
             } else {
-                for row in try Row.fetchAll(db, sql: "SELECT id, number FROM articles WHERE consultation_id = ?", arguments: [consultationID]) {
+                for row in try Row.fetchAll(db, cachedSQL: "SELECT id, number FROM articles WHERE consultation_id = ?", arguments: [consultationID]) {
                     previous[DraftText.normaliseNumber(row["number"])] = .some(row["id"])
                 }
             }
@@ -174,17 +174,17 @@ extension SQLiteStore {
 
     public func textVersions(consultationID: ID) async throws -> [TextVersion] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM text_versions WHERE consultation_id = ? ORDER BY position", arguments: [consultationID]).map(Self.textVersion)
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM text_versions WHERE consultation_id = ? ORDER BY position", arguments: [consultationID]).map(Self.textVersion)
         }
     }
 
     public func textVersion(id: ID) async throws -> TextVersion? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM text_versions WHERE id = ?", arguments: [id]).map(Self.textVersion) }
+        try await pool.read { db in try Row.fetchOne(db, cachedSQL: "SELECT * FROM text_versions WHERE id = ?", arguments: [id]).map(Self.textVersion) }
     }
 
     public func articleVersions(versionID: ID) async throws -> [ArticleVersion] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM article_versions WHERE version_id = ? ORDER BY position, id", arguments: [versionID]).map(Self.articleVersion)
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM article_versions WHERE version_id = ? ORDER BY position, id", arguments: [versionID]).map(Self.articleVersion)
         }
     }
 
@@ -192,7 +192,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT av.*, tv.consultation_id AS tv_consultation_id, tv.position AS tv_position, tv.label AS tv_label, tv.published_at AS tv_published_at
                     FROM article_versions av JOIN text_versions tv ON tv.id = av.version_id
                     WHERE av.origin_article_id = ? ORDER BY tv.position
@@ -232,7 +232,7 @@ extension SQLiteStore {
             var out: [ID: UptakeRecord] = [:]
             for chunk in stride(from: 0, to: contributionIDs.count, by: 500).map({ Array(contributionIDs[$0..<min($0 + 500, contributionIDs.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM uptakes WHERE contribution_id IN (\(marks))", arguments: StatementArguments(chunk)) {
+                for row in try Row.fetchAll(db, cachedSQL: "SELECT * FROM uptakes WHERE contribution_id IN (\(marks))", arguments: StatementArguments(chunk)) {
                     let id: ID = row["contribution_id"]
                     let uptake: Uptake
                     if let v: ID = row["version_id"], let n: String = row["article_number"] {
@@ -251,7 +251,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: SQL.contributionSelect + """
+                cachedSQL: SQL.contributionSelect + """
                      WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 AND c.status = 'published'
                     ORDER BY COALESCE(t.score, 0) DESC, c.id LIMIT ?
                     """,
@@ -284,7 +284,7 @@ extension SQLiteStore {
         guard !targets.isEmpty else { return [] }
         return try await pool.read { db in
             var out: Set<FollowTarget> = []
-            for row in try Row.fetchAll(db, sql: "SELECT target_kind, target_id FROM follows WHERE participant_id = ?", arguments: [participantID]) {
+            for row in try Row.fetchAll(db, cachedSQL: "SELECT target_kind, target_id FROM follows WHERE participant_id = ?", arguments: [participantID]) {
                 if let t = FollowTarget(kind: row["target_kind"], id: row["target_id"]), targets.contains(t) { out.insert(t) }
             }
             return out
@@ -319,9 +319,9 @@ extension SQLiteStore {
 
     public func notifications(participantID: ID, page: PageRequest) async throws -> Page<ContribuezCore.Notification> {
         try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications WHERE participant_id = ?", arguments: [participantID]) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM notifications WHERE participant_id = ?", arguments: [participantID]) ?? 0
             let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM notifications WHERE participant_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                db, cachedSQL: "SELECT * FROM notifications WHERE participant_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
                 arguments: [participantID, page.perPage, page.offset]).map(Self.notification)
             return Page(items: items, page: page.page, perPage: page.perPage, total: total)
         }
@@ -329,7 +329,7 @@ extension SQLiteStore {
 
     public func unreadNotifications(participantID: ID) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications WHERE participant_id = ? AND read_at IS NULL", arguments: [participantID]) ?? 0
+            try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM notifications WHERE participant_id = ? AND read_at IS NULL", arguments: [participantID]) ?? 0
         }
     }
 
@@ -348,7 +348,7 @@ extension SQLiteStore {
             let args: [any DatabaseValueConvertible] = frequency == .immediate ? [limit] : [frequency.rawValue, limit]
             return try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT n.* FROM notifications n JOIN participants p ON p.id = n.participant_id
                     LEFT JOIN mail_preferences mp ON mp.participant_id = n.participant_id
                     WHERE n.mailed_at IS NULL AND p.email IS NOT NULL AND 
@@ -379,7 +379,7 @@ extension SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO mail_preferences (participant_id, frequency, lang, unsubscribe_token) VALUES (?, 'immediate', 'fr', ?) ON CONFLICT DO NOTHING",
                 arguments: [participantID, newToken])
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mail_preferences WHERE participant_id = ?", arguments: [participantID]) else {
+            guard let row = try Row.fetchOne(db, cachedSQL: "SELECT * FROM mail_preferences WHERE participant_id = ?", arguments: [participantID]) else {
                 throw StoreError.notFound
             }
             return Self.preference(row)
@@ -405,7 +405,7 @@ extension SQLiteStore {
 
     public func unsubscribe(token: String) async throws -> ID? {
         try await pool.write { db in
-            guard let id = try ID.fetchOne(db, sql: "SELECT participant_id FROM mail_preferences WHERE unsubscribe_token = ?", arguments: [token]) else {
+            guard let id = try ID.fetchOne(db, cachedSQL: "SELECT participant_id FROM mail_preferences WHERE unsubscribe_token = ?", arguments: [token]) else {
                 return nil
             }
             try db.execute(sql: "UPDATE mail_preferences SET frequency = 'never' WHERE participant_id = ?", arguments: [id])

@@ -24,9 +24,9 @@ extension SQLiteStore {
         try await pool.read { db in
             let filter = consultationID == nil ? "1 = 1" : "consultation_id = ?"
             let args: [any DatabaseValueConvertible] = consultationID.map { [$0] } ?? []
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE " + filter, arguments: StatementArguments(args)) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM audit_log WHERE " + filter, arguments: StatementArguments(args)) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM audit_log WHERE " + filter + " ORDER BY seq LIMIT ? OFFSET ?",
+                db, cachedSQL: "SELECT * FROM audit_log WHERE " + filter + " ORDER BY seq LIMIT ? OFFSET ?",
                 arguments: StatementArguments(args + [page.perPage, page.offset]))
             let items = rows.map { row in
                 AuditEntry(
@@ -42,7 +42,7 @@ extension SQLiteStore {
 
     public func setRole(participantID: ID, role: Role, audit: AuditEntry?) async throws -> Bool {
         try await pool.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM participants WHERE id = ?", arguments: [participantID]) ?? 0 > 0 else { return false }
+            guard try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM participants WHERE id = ?", arguments: [participantID]) ?? 0 > 0 else { return false }
             if role == .participant {
                 try db.execute(sql: "DELETE FROM instance_roles WHERE participant_id = ?", arguments: [participantID])
             } else {
@@ -57,7 +57,7 @@ extension SQLiteStore {
 
     static func loadConsultationRoles(_ db: Database, _ participantID: ID) throws -> [ID: ConsultationRole] {
         var out: [ID: ConsultationRole] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT consultation_id, role FROM consultation_roles WHERE participant_id = ?", arguments: [participantID]) {
+        for row in try Row.fetchAll(db, cachedSQL: "SELECT consultation_id, role FROM consultation_roles WHERE participant_id = ?", arguments: [participantID]) {
             if let r = ConsultationRole(rawValue: row["role"]) { out[row["consultation_id"]] = r }
         }
         return out
@@ -92,7 +92,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role, cr.role AS c_role
                     FROM consultation_roles cr JOIN participants p ON p.id = cr.participant_id
                     WHERE cr.consultation_id = ? ORDER BY cr.role, p.display_name, p.id
@@ -108,7 +108,7 @@ extension SQLiteStore {
         return try await pool.read { db in
             let marks = Array(repeating: "?", count: wanted.count).joined(separator: ",")
             return try Row.fetchAll(
-                db, sql: SQL.participantSelect + " WHERE p.id IN (SELECT participant_id FROM instance_roles WHERE role IN (\(marks))) ORDER BY p.display_name, p.id",
+                db, cachedSQL: SQL.participantSelect + " WHERE p.id IN (SELECT participant_id FROM instance_roles WHERE role IN (\(marks))) ORDER BY p.display_name, p.id",
                 arguments: StatementArguments(wanted)
             ).map(SQL.participant)
         }
@@ -116,7 +116,7 @@ extension SQLiteStore {
 
     public func participant(email: String) async throws -> Participant? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: SQL.participantSelect + " WHERE p.email = ?", arguments: [email.lowercased()]).map(SQL.participant)
+            try Row.fetchOne(db, cachedSQL: SQL.participantSelect + " WHERE p.email = ?", arguments: [email.lowercased()]).map(SQL.participant)
         }
     }
 
@@ -128,7 +128,7 @@ extension SQLiteStore {
             // The slug is unique: "titre", "titre-2", "titre-3"…
             let base = new.slug
             var n = 1
-            while try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consultations WHERE slug = ?", arguments: [new.slug]) ?? 0 > 0 {
+            while try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM consultations WHERE slug = ?", arguments: [new.slug]) ?? 0 > 0 {
                 n += 1
                 new.slug = "\(base)-\(n)"
             }
@@ -217,7 +217,7 @@ extension SQLiteStore {
     // MARK: Moderation
 
     static func fetchContribution(_ db: Database, _ id: ID) throws -> Contribution {
-        guard let row = try Row.fetchOne(db, sql: SQL.contributionSelect + " WHERE c.id = ?", arguments: [id]) else { throw StoreError.notFound }
+        guard let row = try Row.fetchOne(db, cachedSQL: SQL.contributionSelect + " WHERE c.id = ?", arguments: [id]) else { throw StoreError.notFound }
         return SQL.contribution(row)
     }
 
@@ -235,13 +235,13 @@ extension SQLiteStore {
                     arguments: [contributionID, participantID, reason.rawValue, text, SQL.ms(at)])
                 let item = try Self.fetchContribution(db, contributionID)
                 let open = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(DISTINCT participant_id) FROM reports WHERE contribution_id = ? AND resolved_at IS NULL",
+                    db, cachedSQL: "SELECT COUNT(DISTINCT participant_id) FROM reports WHERE contribution_id = ? AND resolved_at IS NULL",
                     arguments: [contributionID]) ?? 0
                 guard !item.isHidden, item.status == .published, open >= threshold else { return item }
                 // The most frequent open reason (the oldest on a tie) is the one the placeholder shows.
                 let top = try String.fetchOne(
                     db,
-                    sql: """
+                    cachedSQL: """
                         SELECT reason FROM reports WHERE contribution_id = ? AND resolved_at IS NULL
                         GROUP BY reason ORDER BY COUNT(*) DESC, MIN(created_at), reason LIMIT 1
                         """,
@@ -297,7 +297,7 @@ extension SQLiteStore {
 
     public func reports(contributionID: ID) async throws -> [Report] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM reports WHERE contribution_id = ? ORDER BY created_at, id", arguments: [contributionID]).map(Self.report)
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM reports WHERE contribution_id = ? ORDER BY created_at, id", arguments: [contributionID]).map(Self.report)
         }
     }
 
@@ -315,15 +315,15 @@ extension SQLiteStore {
                 WHERE c.consultation_id = ? AND (c.status = 'pending'
                     OR (c.status = 'published' AND EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id AND r.resolved_at IS NULL)))
                 """ + reasonFilter
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + base, arguments: StatementArguments(args)) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) " + base, arguments: StatementArguments(args)) ?? 0
             let since = "COALESCE((SELECT MIN(r.created_at) FROM reports r WHERE r.contribution_id = c.id AND r.resolved_at IS NULL), c.created_at)"
             let ids = try Row.fetchAll(
-                db, sql: "SELECT c.id, " + since + " AS since " + base + " ORDER BY since, c.id LIMIT ? OFFSET ?",
+                db, cachedSQL: "SELECT c.id, " + since + " AS since " + base + " ORDER BY since, c.id LIMIT ? OFFSET ?",
                 arguments: StatementArguments(args + [page.perPage, page.offset]))
             let items = try ids.map { row -> ModerationItem in
                 let id: ID = row["id"]
                 let reports = try Row.fetchAll(
-                    db, sql: "SELECT * FROM reports WHERE contribution_id = ? AND resolved_at IS NULL ORDER BY created_at, id", arguments: [id]
+                    db, cachedSQL: "SELECT * FROM reports WHERE contribution_id = ? AND resolved_at IS NULL ORDER BY created_at, id", arguments: [id]
                 ).map(Self.report)
                 return ModerationItem(contribution: try Self.fetchContribution(db, id), reports: reports, since: SQL.date(row["since"]))
             }
@@ -335,7 +335,7 @@ extension SQLiteStore {
         try await pool.read { db in
             let counts = try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT action, reason, COUNT(*) AS n FROM audit_log
                     WHERE consultation_id = ? AND action IN ('hide', 'restore', 'approve', 'reject', 'hide_by_reports')
                     GROUP BY action, reason ORDER BY action, reason
@@ -345,9 +345,9 @@ extension SQLiteStore {
                 AuditAction(rawValue: row["action"]).map { .init(action: $0, reason: row["reason"], count: row["n"]) }
             }
             let filter = "c.consultation_id = ? AND c.status = 'published' AND c.is_hidden = 1 AND c.hidden_at IS NOT NULL"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contributions c WHERE " + filter, arguments: [consultationID]) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM contributions c WHERE " + filter, arguments: [consultationID]) ?? 0
             let hidden = try Row.fetchAll(
-                db, sql: SQL.contributionSelect + " WHERE " + filter + " ORDER BY c.hidden_at DESC, c.id DESC LIMIT ? OFFSET ?",
+                db, cachedSQL: SQL.contributionSelect + " WHERE " + filter + " ORDER BY c.hidden_at DESC, c.id DESC LIMIT ? OFFSET ?",
                 arguments: [consultationID, page.perPage, page.offset]
             ).map(SQL.contribution)
             return ModerationSummary(counts: counts, hidden: Page(items: hidden, page: page.page, perPage: page.perPage, total: total))
@@ -357,9 +357,9 @@ extension SQLiteStore {
     public func unpublishedContributions(authorID: ID, page: PageRequest) async throws -> Page<Contribution> {
         try await pool.read { db in
             let filter = "c.author_id = ? AND c.is_hidden = 1 AND (c.status <> 'published' OR c.hidden_at IS NOT NULL)"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contributions c WHERE " + filter, arguments: [authorID]) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM contributions c WHERE " + filter, arguments: [authorID]) ?? 0
             let items = try Row.fetchAll(
-                db, sql: SQL.contributionSelect + " WHERE " + filter + " ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+                db, cachedSQL: SQL.contributionSelect + " WHERE " + filter + " ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
                 arguments: [authorID, page.perPage, page.offset]
             ).map(SQL.contribution)
             return Page(items: items, page: page.page, perPage: page.perPage, total: total)

@@ -41,12 +41,12 @@ extension SQLiteStore {
 
     public func deleteAccount(participantID: ID, anonymisedName: String, at: Date) async throws -> Bool {
         try await pool.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM participants WHERE id = ?", arguments: [participantID]) ?? 0 > 0
+            guard try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM participants WHERE id = ?", arguments: [participantID]) ?? 0 > 0
             else { return false }
             // NB: votes would cascade away with the participant row, silently desynchronising the tallies
             // and the vote log; withdraw each one the way `withdrawVote` does instead.
             let live = try Row.fetchAll(
-                db, sql: "SELECT target_kind, target_id, value FROM votes WHERE participant_id = ? ORDER BY target_kind, target_id",
+                db, cachedSQL: "SELECT target_kind, target_id, value FROM votes WHERE participant_id = ? ORDER BY target_kind, target_id",
                 arguments: [participantID])
             for row in live {
                 let target = SQL.target(row["target_kind"], row["target_id"])
@@ -67,12 +67,12 @@ extension SQLiteStore {
     /// Profiles matching `condition` (on alias `p`, table `profiles`), with their answers.
     static func loadProfiles(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [ID: ProfileAnswers] {
         var result: [ID: ProfileAnswers] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT p.* FROM profiles p WHERE " + condition, arguments: arguments) {
+        for row in try Row.fetchAll(db, cachedSQL: "SELECT p.* FROM profiles p WHERE " + condition, arguments: arguments) {
             result[row["participant_id"]] = ProfileAnswers(
                 answers: [:], consentedAt: SQL.date(row["consented_at"]), updatedAt: SQL.date(row["updated_at"]))
         }
         for row in try Row.fetchAll(
-            db, sql: "SELECT a.* FROM profile_answers a JOIN profiles p ON p.participant_id = a.participant_id WHERE " + condition,
+            db, cachedSQL: "SELECT a.* FROM profile_answers a JOIN profiles p ON p.participant_id = a.participant_id WHERE " + condition,
             arguments: arguments) {
             let id: ID = row["participant_id"]
             if let question = ProfileQuestion(rawValue: row["question"]) { result[id]?.answers[question] = row["answer"] }
@@ -96,7 +96,7 @@ extension SQLiteStore {
 
     public func opinionVotes(consultationID: ID) async throws -> [Vote] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: Self.opinionVotesSQL + " ORDER BY 1, 2, 3", arguments: [consultationID, consultationID])
+            try Row.fetchAll(db, cachedSQL: Self.opinionVotesSQL + " ORDER BY 1, 2, 3", arguments: [consultationID, consultationID])
                 .compactMap { row in
                     VoteValue(rawValue: row["value"]).map { value in
                         Vote(participantID: row["participant_id"], target: SQL.target(row["target_kind"], row["target_id"]),
@@ -122,7 +122,7 @@ extension SQLiteStore {
             var result: [ReweightingTarget] = []
             for row in try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT a.id, a.number, a.title, t.agree, t.mixed, t.disagree, t.useful FROM articles a
                     LEFT JOIN tallies t ON t.target_kind = 'article' AND t.target_id = a.id
                     WHERE a.consultation_id = ? ORDER BY a.position, a.id
@@ -132,7 +132,7 @@ extension SQLiteStore {
             }
             for row in try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT c.id, c.kind, c.title, c.author_name, a.number, t.agree, t.mixed, t.disagree, t.useful FROM contributions c
                     LEFT JOIN articles a ON a.id = c.article_id
                     LEFT JOIN tallies t ON t.target_kind = 'contribution' AND t.target_id = c.id
@@ -155,10 +155,10 @@ extension SQLiteStore {
     public func uploadedMargins(consultationID: ID) async throws -> UploadedMargins? {
         try await pool.read { db in
             guard let head = try Row.fetchOne(
-                db, sql: "SELECT * FROM consultation_margins WHERE consultation_id = ?", arguments: [consultationID])
+                db, cachedSQL: "SELECT * FROM consultation_margins WHERE consultation_id = ?", arguments: [consultationID])
             else { return nil }
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM consultation_margin_rows WHERE consultation_id = ? ORDER BY position", arguments: [consultationID])
+                db, cachedSQL: "SELECT * FROM consultation_margin_rows WHERE consultation_id = ? ORDER BY position", arguments: [consultationID])
                 .map { UploadedMargins.Row(dimension: $0["dimension"], category: $0["category"], share: $0["share"]) }
             return UploadedMargins(
                 consultationID: consultationID, source: head["source"], year: head["year"], rows: rows, uploadedAt: SQL.date(head["uploaded_at"]))

@@ -57,7 +57,7 @@ extension SQLiteStore: RenderedStore {
 
     /// Keyset scan of articles with a missing or older rendering of their body or explanation.
     static func staleArticleSources(_ db: Database, version: Int, after: ID, limit: Int) throws -> [RenderSource] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db, cachedSQL: """
             SELECT a.id, a.body, a.explanation, rb.renderer_version AS vb, re.renderer_version AS ve FROM articles a
             LEFT JOIN rendered_html rb ON rb.target_kind = 'article' AND rb.target_id = a.id AND rb.field = 'body'
             LEFT JOIN rendered_html re ON re.target_kind = 'article' AND re.target_id = a.id AND re.field = 'explanation'
@@ -75,7 +75,7 @@ extension SQLiteStore: RenderedStore {
 
     /// Keyset scan of contributions: the body of non-amendments, the rationale and diff of amendments.
     static func staleContributionSources(_ db: Database, version: Int, after: ID, limit: Int) throws -> [RenderSource] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db, cachedSQL: """
             SELECT c.id, c.kind, c.body, c.rationale, a.body AS base,
                    rb.renderer_version AS vb, rr.renderer_version AS vr, rd.renderer_version AS vd
             FROM contributions c
@@ -117,7 +117,7 @@ extension SQLiteStore: RenderedStore {
     }
 
     static func dropRenderedHTML(_ db: Database, articlesOf consultationID: ID) throws {
-        for id in try ID.fetchAll(db, sql: "SELECT id FROM articles WHERE consultation_id = ?", arguments: [consultationID]) {
+        for id in try ID.fetchAll(db, cachedSQL: "SELECT id FROM articles WHERE consultation_id = ?", arguments: [consultationID]) {
             try dropRenderedHTML(db, articleID: id)
         }
     }

@@ -6,16 +6,16 @@ extension SQLiteStore {
     public func synthesisSnapshot(consultationID: ID) async throws -> SynthesisSnapshot? {
         // NB: one read transaction: in WAL mode it sees one committed state, so votes and texts agree.
         try await pool.read { db in
-            guard let consultation = try Row.fetchOne(db, sql: "SELECT * FROM consultations WHERE id = ?", arguments: [consultationID])
+            guard let consultation = try Row.fetchOne(db, cachedSQL: "SELECT * FROM consultations WHERE id = ?", arguments: [consultationID])
                 .map(SQL.consultation) else { return nil }
             var targets: [SynthesisSnapshot.TargetItem] = []
-            for row in try Row.fetchAll(db, sql: SQL.articleSelect + " WHERE a.consultation_id = ? ORDER BY a.position, a.id", arguments: [consultationID]) {
+            for row in try Row.fetchAll(db, cachedSQL: SQL.articleSelect + " WHERE a.consultation_id = ? ORDER BY a.position, a.id", arguments: [consultationID]) {
                 let a = SQL.article(row)
                 let label = a.title.isEmpty ? "Article \(a.number)" : "Article \(a.number) — \(a.title)"
                 targets.append(.init(target: .article(a.id), kind: .article, label: label, text: a.body, importedTally: a.importedTally, articleID: a.id))
             }
             for row in try Row.fetchAll(
-                db, sql: SQL.contributionSelect + " WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 ORDER BY c.id",
+                db, cachedSQL: SQL.contributionSelect + " WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 ORDER BY c.id",
                 arguments: [consultationID]) {
                 let c = SQL.contribution(row)
                 let label = c.title.isEmpty ? String(c.body.prefix(120)) : c.title
@@ -39,7 +39,7 @@ extension SQLiteStore {
             }
             var texts: [SynthesisSnapshot.TextItem] = []
             for row in try Row.fetchAll(
-                db, sql: """
+                db, cachedSQL: """
                     SELECT c.id, c.kind, c.author_id, c.title, c.body, c.rationale, c.created_at, c.parent_id,
                            COALESCE(c.article_id, p.article_id) AS about_article
                     FROM contributions c LEFT JOIN contributions p ON p.id = c.parent_id
@@ -59,7 +59,7 @@ extension SQLiteStore {
                     UNION SELECT participant_id FROM votes WHERE target_kind = 'contribution' AND target_id IN (SELECT id FROM contributions WHERE consultation_id = ?)
                     UNION SELECT author_id FROM contributions WHERE consultation_id = ? AND author_id IS NOT NULL)
                 """
-            for row in try Row.fetchAll(db, sql: people, arguments: [consultationID, consultationID, consultationID]) {
+            for row in try Row.fetchAll(db, cachedSQL: people, arguments: [consultationID, consultationID, consultationID]) {
                 let id: ID = row["id"]
                 participants[id] = .init(id: id, kind: ParticipantKind(rawValue: row["kind"]) ?? .citizen, createdAt: SQL.date(row["created_at"]))
             }
@@ -74,7 +74,7 @@ extension SQLiteStore {
                 sql: "UPDATE synthesis_runs SET status = 'failed', failure = 'interrupted', finished_at = ? WHERE consultation_id = ? AND status = 'running' AND updated_at < ?",
                 arguments: [SQL.ms(at), consultationID, SQL.ms(at.addingTimeInterval(-staleAfter))])
             let running = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM synthesis_runs WHERE consultation_id = ? AND status = 'running'", arguments: [consultationID]) ?? 0
+                db, cachedSQL: "SELECT COUNT(*) FROM synthesis_runs WHERE consultation_id = ? AND status = 'running'", arguments: [consultationID]) ?? 0
             guard running == 0 else { return nil }
             try db.execute(
                 sql: "INSERT INTO synthesis_runs (consultation_id, status, stage, progress, started_at, updated_at) VALUES (?, 'running', 'queued', 0, ?, ?)",
@@ -110,7 +110,7 @@ extension SQLiteStore {
     public func latestSynthesisRun(consultationID: ID) async throws -> SynthesisRun? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(Self.runColumns) FROM synthesis_runs WHERE consultation_id = ? ORDER BY id DESC LIMIT 1",
+                db, cachedSQL: "SELECT \(Self.runColumns) FROM synthesis_runs WHERE consultation_id = ? ORDER BY id DESC LIMIT 1",
                 arguments: [consultationID]).map(Self.run)
         }
     }
@@ -118,7 +118,7 @@ extension SQLiteStore {
     public func latestSynthesisResult(consultationID: ID) async throws -> (run: SynthesisRun, json: Data)? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.runColumns), result FROM synthesis_runs WHERE consultation_id = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
+                db, cachedSQL: "SELECT \(Self.runColumns), result FROM synthesis_runs WHERE consultation_id = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
                 arguments: [consultationID]) else { return nil }
             let json: String = row["result"]
             return (Self.run(row), Data(json.utf8))

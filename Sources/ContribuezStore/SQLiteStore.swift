@@ -45,7 +45,7 @@ public final class SQLiteStore: Store {
     /// The journal mode and synchronous level in force (for tests of invariant 2).
     public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
         try pool.read { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+            (try String.fetchOne(db, cachedSQL: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, cachedSQL: "PRAGMA synchronous") ?? -1)
         }
     }
 
@@ -74,13 +74,13 @@ public final class SQLiteStore: Store {
 
     public func consultations() async throws -> [Consultation] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM consultations ORDER BY opens_at DESC, id DESC").map(SQL.consultation)
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM consultations ORDER BY opens_at DESC, id DESC").map(SQL.consultation)
         }
     }
 
     public func consultation(id: ID) async throws -> Consultation? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM consultations WHERE id = ?", arguments: [id]).map(SQL.consultation)
+            try Row.fetchOne(db, cachedSQL: "SELECT * FROM consultations WHERE id = ?", arguments: [id]).map(SQL.consultation)
         }
     }
 
@@ -113,21 +113,21 @@ public final class SQLiteStore: Store {
 
     public func sections(consultationID: ID) async throws -> [Section] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sections WHERE consultation_id = ? ORDER BY position, id", arguments: [consultationID])
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM sections WHERE consultation_id = ? ORDER BY position, id", arguments: [consultationID])
                 .map { Section(id: $0["id"], consultationID: $0["consultation_id"], position: $0["position"], title: $0["title"], subtitle: $0["subtitle"], level: $0["level"]) }
         }
     }
 
     public func articles(consultationID: ID) async throws -> [Article] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: SQL.articleSelect + " WHERE a.consultation_id = ? ORDER BY a.position, a.id", arguments: [consultationID])
+            try Row.fetchAll(db, cachedSQL: SQL.articleSelect + " WHERE a.consultation_id = ? ORDER BY a.position, a.id", arguments: [consultationID])
                 .map(SQL.article)
         }
     }
 
     public func article(id: ID) async throws -> Article? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: SQL.articleSelect + " WHERE a.id = ?", arguments: [id]).map(SQL.article)
+            try Row.fetchOne(db, cachedSQL: SQL.articleSelect + " WHERE a.id = ?", arguments: [id]).map(SQL.article)
         }
     }
 
@@ -161,7 +161,7 @@ public final class SQLiteStore: Store {
 
     public func participant(id: ID) async throws -> Participant? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: SQL.participantSelect + " WHERE p.id = ?", arguments: [id]).map(SQL.participant)
+            try Row.fetchOne(db, cachedSQL: SQL.participantSelect + " WHERE p.id = ?", arguments: [id]).map(SQL.participant)
         }
     }
 
@@ -169,7 +169,7 @@ public final class SQLiteStore: Store {
     public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(
-                db, sql: SQL.participantSelect + " WHERE p.email = ? AND p.password_hash IS NOT NULL", arguments: [email.lowercased()])
+                db, cachedSQL: SQL.participantSelect + " WHERE p.email = ? AND p.password_hash IS NOT NULL", arguments: [email.lowercased()])
             else { return nil }
             return (SQL.participant(row), row["password_hash"])
         }
@@ -189,7 +189,7 @@ public final class SQLiteStore: Store {
         try await pool.read { db in
             guard let row = try Row.fetchOne(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role,
                         (SELECT group_concat(cr.consultation_id || ':' || cr.role) FROM consultation_roles cr WHERE cr.participant_id = p.id) AS c_roles,
                         (SELECT COUNT(*) FROM notifications n WHERE n.participant_id = p.id AND n.read_at IS NULL) AS unread,
@@ -222,20 +222,20 @@ public final class SQLiteStore: Store {
 
     public func contribution(id: ID) async throws -> Contribution? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: SQL.contributionSelect + " WHERE c.id = ?", arguments: [id]).map(SQL.contribution)
+            try Row.fetchOne(db, cachedSQL: SQL.contributionSelect + " WHERE c.id = ?", arguments: [id]).map(SQL.contribution)
         }
     }
 
     public func contributions(_ query: ContributionQuery, page: PageRequest) async throws -> Page<ContributionRow> {
         try await pool.read { db in
             let (whereSQL, args) = SQL.filter(query)
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contributions c WHERE " + whereSQL, arguments: args) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM contributions c WHERE " + whereSQL, arguments: args) ?? 0
             let order = query.order == .supported ? "COALESCE(t.score, 0) DESC, c.id DESC" : "c.created_at DESC, c.id DESC"
             var pageArgs = args
             _ = pageArgs.append(contentsOf: [page.perPage, page.offset])
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT " + SQL.contributionColumns
+                cachedSQL: "SELECT " + SQL.contributionColumns
                     + ", (SELECT COUNT(*) FROM contributions r WHERE r.parent_id = c.id AND r.is_hidden = 0) AS replies "
                     + SQL.contributionFrom + " WHERE " + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?",
                 arguments: pageArgs)
@@ -273,7 +273,7 @@ public final class SQLiteStore: Store {
                 var args: [any DatabaseValueConvertible] = [participantID, kind]
                 args.append(contentsOf: ids)
                 for row in try Row.fetchAll(
-                    db, sql: "SELECT target_id, value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id IN (\(marks))",
+                    db, cachedSQL: "SELECT target_id, value FROM votes WHERE participant_id = ? AND target_kind = ? AND target_id IN (\(marks))",
                     arguments: StatementArguments(args)) {
                     let id: ID = row["target_id"]
                     if let v = VoteValue(rawValue: row["value"]) { result[SQL.target(kind, id)] = v }
@@ -292,7 +292,7 @@ public final class SQLiteStore: Store {
                 var args: [any DatabaseValueConvertible] = [kind]
                 args.append(contentsOf: ids)
                 for row in try Row.fetchAll(
-                    db, sql: "SELECT * FROM tallies WHERE target_kind = ? AND target_id IN (\(marks))", arguments: StatementArguments(args)) {
+                    db, cachedSQL: "SELECT * FROM tallies WHERE target_kind = ? AND target_id IN (\(marks))", arguments: StatementArguments(args)) {
                     result[SQL.target(kind, row["target_id"])] = Tally(
                         agree: row["agree"], mixed: row["mixed"], disagree: row["disagree"], useful: row["useful"])
                 }
@@ -304,9 +304,9 @@ public final class SQLiteStore: Store {
 
     public func votes(participantID: ID, page: PageRequest) async throws -> Page<Vote> {
         try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM votes WHERE participant_id = ?", arguments: [participantID]) ?? 0
+            let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM votes WHERE participant_id = ?", arguments: [participantID]) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM votes WHERE participant_id = ? ORDER BY cast_at DESC, target_kind, target_id LIMIT ? OFFSET ?",
+                db, cachedSQL: "SELECT * FROM votes WHERE participant_id = ? ORDER BY cast_at DESC, target_kind, target_id LIMIT ? OFFSET ?",
                 arguments: [participantID, page.perPage, page.offset])
             let items = rows.compactMap { row -> Vote? in
                 guard let v = VoteValue(rawValue: row["value"]) else { return nil }
@@ -318,7 +318,7 @@ public final class SQLiteStore: Store {
 
     public func voteEvents(after: Int64, limit: Int) async throws -> [VoteEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM vote_events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map { row in
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM vote_events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map { row in
                 VoteEvent(
                     sequence: row["seq"], participantID: row["participant_id"], target: SQL.target(row["target_kind"], row["target_id"]),
                     value: (row["value"] as String?).flatMap(VoteValue.init(rawValue:)), at: SQL.date(row["at"]))
