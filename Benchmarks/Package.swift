@@ -7,6 +7,11 @@ import PackageDescription
 let package = Package(
     name: "contribuez-benchmarks",
     platforms: [.macOS(.v14)],
+    dependencies: [
+        // bench-templates only: the product's template engine, and Plot to compare with (issue 10, point 2).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+    ],
     targets: [
         // NB: a symlink to ../Sources/ContribuezAnalysis, not a path dependency on the root package:
         // a path dependency's identity is the folder name of the clone, which differs from machine to machine.
@@ -14,6 +19,19 @@ let package = Package(
         .executableTarget(name: "bench-groups", dependencies: ["ContribuezAnalysis"]),
         .executableTarget(name: "bench-duplicates", dependencies: ["ContribuezAnalysis"]),
         .executableTarget(name: "bench-raking", dependencies: ["ContribuezAnalysis"]),
+        // Symlinks too (../Sources/ContribuezCore, ../Sources/ContribuezImport), for bench-templates' data.
+        .target(name: "ContribuezCore"),
+        .target(name: "ContribuezImport", dependencies: ["ContribuezCore", "ContribuezAnalysis"]),
+        // HTMLWriter.swift and SafeMarkdown.swift in it are symlinks to the product's files (ContribuezWeb).
+        .executableTarget(
+            name: "bench-templates",
+            dependencies: [
+                "ContribuezCore", "ContribuezImport", "ContribuezAnalysis",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Plot", package: "Plot"),
+            ],
+            exclude: ["all-mustache"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,1 @@
+../../../Sources/ContribuezWeb/SafeMarkdown.swift
