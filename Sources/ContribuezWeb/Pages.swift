@@ -349,9 +349,26 @@ struct PageHandlers {
         }
         if !c.isPublic { data["canContribute"] = nil }
         try await addReportForm(&data, s, c, consultation, form: form)
+        addModerationForm(&data, s, c, consultation)
         try await AnswerPages(deps: deps).decorate(&data, s, c, consultation, form: form)
         apply(form, to: &data, s)
         return s.html("contribution", title: s.heading(c), data: data, status: status)
+    }
+
+    /// For the consultation's moderators, hiding (or restoring) a published item from its own page, not
+    /// only from the queue; the decision goes through the same command and comes back here.
+    func addModerationForm(_ data: inout [String: Any], _ s: Screen, _ c: Contribution, _ consultation: Consultation) {
+        guard c.status == .published, c.hidden != nil || !c.isHidden,
+              Permissions.can(s.context.actor, .moderate, on: consultation, at: deps.clock.now()) == .allowed else { return }
+        let hide = !c.isHidden
+        data["moderateForm"] = [
+            "action": ModerationRoute.moderate(c.id).path, "back": SiteRoute.contribution(c.id).path,
+            "decision": hide ? ModerationAction.hide.rawValue : ModerationAction.restore.rawValue,
+            "label": s.text(hide ? "moderation_hide" : "moderation_restore"),
+            "reasons": (hide ? ModerationReason.violations : [ModerationReason.compliant]).map { r in
+                ["value": r.rawValue, "label": s.reasonLabel(r)] as [String: Any]
+            },
+        ] as [String: Any]
     }
 
     /// The « Signaler » form for signed-in participants, or the note that they already reported it.

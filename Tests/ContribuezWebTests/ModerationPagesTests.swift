@@ -230,3 +230,41 @@ struct ModerationPagesTests {
         }
     }
 }
+
+@Suite("Moderating from the contribution page")
+struct ModerateFromPageTests {
+    @Test("a moderator hides a published argument from its own page and restores it there; a participant sees no such form")
+    func hideFromPage() async throws {
+        let server = try await TestServer.make()
+        let article = try await server.firstArticle()
+        try await server.run { b in
+            // setup: an argument, a moderator of the demo consultation
+            try await b.signUp(email: "auteur@example.org", name: "Auteur")
+            _ = try await b.get("/articles/\(article.id)")
+            _ = try await b.post("/articles/\(article.id)/arguments", [("stance", "against"), ("text", "Un argument que la modération masquera.")])
+            let author = try #require(try await server.store.participant(email: "auteur@example.org"))
+            let mine = try await server.store.contributions(ContributionQuery(articleID: article.id, kind: .argument, authorID: author.id), page: PageRequest())
+            let argument = try #require(mine.items.first).contribution
+            let asAuthor = try await b.get("/contributions/\(argument.id)")
+            b.cookies = [:]
+            try await b.signUp(email: "modo@example.org", name: "Modo")
+            let moderator = try #require(try await server.store.participant(email: "modo@example.org"))
+            try await server.makeOrganiser(moderator.id, role: .moderator)
+            // act
+            let page = try await b.get("/contributions/\(argument.id)")
+            let hidden = try await b.post("/contributions/\(argument.id)/moderation", [
+                ("action", "hide"), ("reason", "personal_data"), ("note", "Un numéro de téléphone."), ("back", "/contributions/\(argument.id)")])
+            let afterHide = try await b.get("/contributions/\(argument.id)")
+            let restored = try await b.post("/contributions/\(argument.id)/moderation", [
+                ("action", "restore"), ("reason", "compliant"), ("note", "Numéro retiré par l'auteur."), ("back", "/contributions/\(argument.id)")])
+            // check
+            #expect(!asAuthor.body.contains("name=\"action\" value=\"hide\""))
+            #expect(page.body.contains("name=\"action\" value=\"hide\""))
+            #expect(hidden.status == .seeOther)
+            #expect(hidden.location?.hasPrefix("/contributions/\(argument.id)") == true)
+            #expect(afterHide.body.contains("name=\"action\" value=\"restore\""))
+            #expect(restored.status == .seeOther)
+            #expect(try await server.store.contribution(id: argument.id)?.isPublic == true)
+        }
+    }
+}
