@@ -154,6 +154,30 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
         return applied
     }
 
+    public enum PingError: Error, CustomStringConvertible {
+        case timedOut
+        public var description: String { "no answer from PostgreSQL in time" }
+    }
+
+    /// `SELECT 1` on a pooled connection, given up after `timeout`: with the server down the pool keeps
+    /// retrying to connect and a request would wait, so the wait is bounded here.
+    public func ping() async throws { try await ping(timeout: .seconds(2)) }
+
+    public func ping(timeout: Duration) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { [client] in
+                _ = try await client.withConnection { c in try await c.scalar("SELECT 1", as: Int32.self) }
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw PingError.timedOut }
+        }
+    }
+
     /// The `synchronous_commit` level in force (for tests of invariant 2).
     public func synchronousCommit() async throws -> String {
         try await single { c in try await c.scalar("SHOW synchronous_commit", as: String.self) ?? "" }

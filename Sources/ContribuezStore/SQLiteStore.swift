@@ -22,6 +22,10 @@ public final class SQLiteStore: Store {
         try migrate(upTo: migrateUpTo)
     }
 
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
     /// Applies the numbered migrations not yet applied; returns their ids.
     @discardableResult
     public func migrate(upTo last: String? = nil) throws -> [String] {

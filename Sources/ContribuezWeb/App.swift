@@ -62,7 +62,18 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     OrganiseHandlers(deps: deps).register(on: router)
     ModerationHandlers(deps: deps).register(on: router)
     FollowUpPages(deps: deps).register(on: router)
-    router.get("/health") { _, _ in "ok" }
+    // NB: the cheapest route (the benchmark ceiling): one `SELECT 1` on a pooled connection, no session.
+    router.get("/health") { [store = deps.store] _, context -> Response in
+        do {
+            try await store.ping()
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        } catch {
+            context.logger.warning("health: database unreachable", metadata: ["error": .string(String(describing: error))])
+            return Response(
+                status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "5"],
+                body: .init(byteBuffer: ByteBuffer(string: "database unreachable")))
+        }
+    }
     return router
 }
 
