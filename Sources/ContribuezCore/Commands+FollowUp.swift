@@ -193,6 +193,26 @@ public struct RecordUptake: Sendable {
     }
 }
 
+/// Removes a contribution's recorded uptake (an organiser corrects a link made by mistake).
+public struct ClearUptake: Sendable {
+    public var actor: Actor?
+    public var contributionID: ID
+
+    public init(actor: Actor?, contributionID: ID) { self.actor = actor; self.contributionID = contributionID }
+
+    public func run(_ ctx: CommandContext) async throws -> Outcome<Bool> {
+        guard let c = try await ctx.store.contribution(id: contributionID),
+              let consultation = try await ctx.store.consultation(id: c.consultationID) else { return .notFound }
+        let now = ctx.clock.now()
+        if !Permissions.can(actor, .read, on: consultation, at: now).isAllowed { return .notFound }
+        if case .refused(let r) = Permissions.can(actor, .publishVersion, on: consultation, at: now) { return .refused(r) }
+        let audit = try await Audit.entry(ctx, actor: actor, consultationID: consultation.id, .recordUptake, target: "contribution", c.id,
+                                          detail: "removed")
+        guard try await ctx.store.clearUptake(contributionID: c.id, audit: audit) else { return .notFound }
+        return .done(true)
+    }
+}
+
 /// Follows (or stops following) a consultation, an article or a contribution the participant can read.
 public struct FollowTargetCommand: Sendable {
     public var actor: Actor?

@@ -27,6 +27,8 @@ public protocol FollowUpStore: Sendable {
 
     // Uptake
     func setUptake(contributionID: ID, uptake: Uptake, at: Date, audit: AuditEntry) async throws
+    /// Removes what was recorded of the contribution's uptake (a mistake corrected). False when there was nothing.
+    func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool
     func uptakes(contributionIDs: [ID]) async throws -> [ID: UptakeRecord]
     /// The most supported visible proposals and amendments (Wilson ranking), at most `limit`.
     func topContributions(consultationID: ID, limit: Int) async throws -> [ContributionRow]

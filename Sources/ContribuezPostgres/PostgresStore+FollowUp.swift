@@ -222,6 +222,15 @@ extension PostgresStore {
         }
     }
 
+    public func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool {
+        try await write { c in
+            let removed = try await c.rows("DELETE FROM uptakes WHERE contribution_id = \(contributionID) RETURNING contribution_id")
+            guard !removed.isEmpty else { return false }
+            try await Self.appendAudit(c, audit)
+            return true
+        }
+    }
+
     public func uptakes(contributionIDs: [ID]) async throws -> [ID: UptakeRecord] {
         guard !contributionIDs.isEmpty else { return [:] }
         return try await single { c in

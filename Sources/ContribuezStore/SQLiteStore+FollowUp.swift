@@ -226,6 +226,15 @@ extension SQLiteStore {
         }
     }
 
+    public func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM uptakes WHERE contribution_id = ?", arguments: [contributionID])
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, audit)
+            return true
+        }
+    }
+
     public func uptakes(contributionIDs: [ID]) async throws -> [ID: UptakeRecord] {
         guard !contributionIDs.isEmpty else { return [:] }
         return try await pool.read { db in

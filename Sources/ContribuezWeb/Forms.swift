@@ -5,11 +5,14 @@ import NIOCore
 /// A decoded `application/x-www-form-urlencoded` body or query string.
 struct Form: Sendable {
     private(set) var values: [String: String] = [:]
+    /// Every value of each key, in order (a field sent several times: `shown=1&shown=2`).
+    private(set) var lists: [String: [String]] = [:]
 
     enum Failure: Error { case invalidEncoding, tooLarge }
 
     subscript(_ key: String) -> String? { values[key] }
     func string(_ key: String) -> String { values[key] ?? "" }
+    func all(_ key: String) -> [String] { lists[key] ?? [] }
 
     init(values: [String: String]) { self.values = values }
 
@@ -20,6 +23,7 @@ struct Form: Sendable {
             let key = try Self.decode(parts[0])
             let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
             if values[key] == nil { values[key] = value }
+            lists[key, default: []].append(value)
         }
     }
 

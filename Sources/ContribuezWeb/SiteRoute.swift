@@ -95,7 +95,7 @@ public enum APIRoute {
         // Answer and follow up (issue 9).
         ("PUT", "/contributions/{id}/answer"), ("GET", "/contributions/{id}/answers"), ("GET", "/consultations/{id}/engagements"),
         ("POST", "/consultations/{id}/versions"), ("GET", "/consultations/{id}/versions"), ("GET", "/articles/{id}/versions"),
-        ("PUT", "/contributions/{id}/uptake"), ("GET", "/consultations/{id}/suivi"),
+        ("PUT", "/contributions/{id}/uptake"), ("DELETE", "/contributions/{id}/uptake"), ("GET", "/consultations/{id}/suivi"),
         ("PUT", "/follows/{kind}/{id}"), ("DELETE", "/follows/{kind}/{id}"), ("GET", "/notifications"), ("POST", "/notifications/read"),
     ]
 }

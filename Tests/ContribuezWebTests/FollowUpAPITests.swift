@@ -218,3 +218,36 @@ struct FollowUpRealDataTests {
         }
     }
 }
+
+@Suite("Correcting an uptake (issue 9)")
+struct ClearUptakeTests {
+    @Test("an organiser removes an uptake recorded by mistake; it is gone from the contribution and traced; others are refused")
+    func clear() async throws {
+        let server = try await TestServer.make()
+        try await server.run { b in
+            // setup: the demo consultation, an organiser, a v1, an amendment taken up in article 1
+            let orga = try await OrganiseAPITests.account(b, "orga@example.org")
+            try await server.makeOrganiser(orga.id)
+            let author = try await OrganiseAPITests.account(b, "author@example.org")
+            let article = try await server.firstArticle()
+            let amendment = try await b.api(.post, "/articles/\(article.id)/amendments", token: author.token,
+                                            json: ["text": "Une nouvelle rédaction.", "rationale": "Plus simple."])
+            let amendmentID = try #require(amendment.json["id"] as? Int).int64
+            let v1 = try await FollowUpAPITests.markdown(b, .post, "/consultations/\(server.demo.id)/versions?label=v1", token: orga.token,
+                                                          "## Article 1\n\nUne nouvelle rédaction.\n")
+            let v1ID = try #require(v1.json["id"] as? Int).int64
+            #expect(try await b.api(.put, "/contributions/\(amendmentID)/uptake", token: orga.token, json: ["versionId": v1ID, "articleNumber": "1"]).status == .ok)
+            // act
+            let refused = try await b.api(.delete, "/contributions/\(amendmentID)/uptake", token: author.token)
+            let removed = try await b.api(.delete, "/contributions/\(amendmentID)/uptake", token: orga.token)
+            let again = try await b.api(.delete, "/contributions/\(amendmentID)/uptake", token: orga.token)
+            // check
+            #expect(refused.status == .forbidden)
+            #expect(removed.status == .noContent)
+            #expect(again.status == .notFound)
+            #expect(try await b.api(.get, "/contributions/\(amendmentID)").json["uptake"] == nil)
+            let audit = try await server.store.auditEntries(consultationID: server.demo.id, page: PageRequest(perPage: 100)).items
+            #expect(audit.filter { $0.action == .recordUptake }.map(\.detail).last == "removed")
+        }
+    }
+}

@@ -17,6 +17,7 @@ struct AnswersAPI {
         group.get("consultations/:id/versions") { req, ctx in try await versions(req, ctx) }
         group.get("articles/:id/versions") { req, ctx in try await articleVersions(req, ctx) }
         group.put("contributions/:id/uptake") { req, ctx in try await uptake(req, ctx) }
+        group.delete("contributions/:id/uptake") { req, ctx in try await clearUptake(req, ctx) }
         group.get("consultations/:id/suivi") { req, ctx in try await suivi(req, ctx) }
         group.put("follows/:kind/:id") { req, ctx in try await follow(req, ctx, true) }
         group.delete("follows/:kind/:id") { req, ctx in try await follow(req, ctx, false) }
@@ -200,6 +201,14 @@ struct AnswersAPI {
         guard errors.isEmpty else { return api.invalid(errors, ctx) }
         return try await respond(try await RecordUptake(actor: ctx.actor, contributionID: id, uptake: uptake).run(deps.commands), ctx, what: "contribution") { u in
             APIHandlers.json(try await uptakeDTO(u))
+        }
+    }
+
+    func clearUptake(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        guard let id = api.id(ctx) else { return api.notFound("contribution") }
+        if let r = api.authed(ctx) { return r }
+        return try await respond(try await ClearUptake(actor: ctx.actor, contributionID: id).run(deps.commands), ctx, what: "uptake") { _ in
+            Response(status: .noContent)
         }
     }
 

@@ -157,7 +157,16 @@ struct VersionPages {
             let checked = form.values.keys.filter { $0.hasPrefix("c") && Int64($0.dropFirst()) != nil }.map { String($0.dropFirst()) }.sorted()
             let others = form.string("others").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
             records = (checked + others).map { ($0, .takenUp(versionID: v.id, articleNumber: number)) }
-            if records.isEmpty { errors.append(s.text("followup_err_uptake_none")) }
+            // Amendments shown ticked and now unticked: their link to this article of this version is removed.
+            let shown = Set(form.all("shown").compactMap { Int64($0) })
+            let unticked = shown.subtracting(checked.compactMap { Int64($0) })
+            let current = try await deps.store.uptakes(contributionIDs: Array(unticked))
+            var cleared = 0
+            for id in unticked.sorted() {
+                guard case .takenUp(let vid, let n)? = current[id]?.uptake, vid == v.id, n == DraftText.normaliseNumber(number) else { continue }
+                if case .done = try await ClearUptake(actor: ctx.actor, contributionID: id).run(deps.commands) { cleared += 1 }
+            }
+            if records.isEmpty && cleared == 0 { errors.append(s.text("followup_err_uptake_none")) }
         }
         for (raw, uptake) in records {
             guard let id = Int64(raw.hasPrefix("#") ? String(raw.dropFirst()) : raw), id > 0 else {
