@@ -71,6 +71,10 @@ public protocol MailOutbox: Sendable {
     func enqueueMail(_ mail: NewMail, at: Date) async throws -> ID
     /// Queued mails due at `at` (`nextAttemptAt <= at`), oldest due first.
     func dueMails(at: Date, limit: Int) async throws -> [QueuedMail]
+    /// Claims up to `limit` of the mails due at `at` that no other sender has claimed (or whose claim
+    /// ended), oldest due first, for the caller until `claimUntil`: with several nodes, one sender per
+    /// mail. Marking the mail sent or failed ends the claim. (`dueMails` only reads.)
+    func claimDueMails(at: Date, limit: Int, claimUntil: Date) async throws -> [QueuedMail]
     /// Records the mail as sent (kept for the counts). A mail already sent is left as it was.
     func markMailSent(id: ID, at: Date) async throws
     /// Records a failed attempt: one more attempt, the error, and the next try at `retryAt`.

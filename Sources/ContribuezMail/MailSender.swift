@@ -12,6 +12,8 @@ import ServiceLifecycle
 /// down) goes again; its Message-ID stays the same so receivers can tell.
 public final class MailSender: Service, Sendable {
     public static let batchSize = 50
+    /// How long a sender keeps the mails it claimed (seconds): far more than a batch takes to send.
+    public static let claimFor: TimeInterval = 15 * 60
 
     let outbox: any MailOutbox
     let client: SMTPClient
@@ -48,7 +50,10 @@ public final class MailSender: Service, Sendable {
     @discardableResult
     public func sendDue() async throws -> Round {
         var round = Round()
-        for mail in try await outbox.dueMails(at: clock.now(), limit: Self.batchSize) {
+        // NB: claimed, not only read: with several `serve` nodes on one database, each mail goes to one
+        // sender. A claim outlives a batch by far; one left by a node that stopped ends after `claimFor`.
+        let now = clock.now()
+        for mail in try await outbox.claimDueMails(at: now, limit: Self.batchSize, claimUntil: now.addingTimeInterval(Self.claimFor)) {
             // Stop between mails on shutdown: the rest stay queued for the next start.
             if Task.isCancelled { break }
             do {

@@ -26,10 +26,28 @@ extension PostgresStore {
         }
     }
 
+    public func claimDueMails(at: Date, limit: Int, claimUntil: Date) async throws -> [QueuedMail] {
+        try await write { c in
+            // NB: SKIP LOCKED: a mail another sender is claiming right now is left to it; one whose claim
+            // committed no longer matches (READ COMMITTED checks the row's latest version before locking it).
+            try await c.rows(
+                """
+                UPDATE mail_outbox SET claimed_until = \(PG.ms(claimUntil))
+                WHERE id IN (
+                    SELECT id FROM mail_outbox
+                    WHERE sent_at IS NULL AND next_attempt_at <= \(PG.ms(at)) AND (claimed_until IS NULL OR claimed_until <= \(PG.ms(at)))
+                    ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """).map(Self.queuedMail)
+                .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
+        }
+    }
+
     public func markMailSent(id: ID, at: Date) async throws {
         try await write { c in
             // NB: `sent_at IS NULL` keeps the first sending instant if two senders raced on the same mail.
-            try await c.run("UPDATE mail_outbox SET sent_at = \(PG.ms(at)) WHERE id = \(id) AND sent_at IS NULL")
+            try await c.run("UPDATE mail_outbox SET sent_at = \(PG.ms(at)), claimed_until = NULL WHERE id = \(id) AND sent_at IS NULL")
         }
     }
 
@@ -40,7 +58,7 @@ extension PostgresStore {
             try await c.run("LOCK TABLE mail_outbox IN SHARE ROW EXCLUSIVE MODE")
             try await c.run(
                 """
-                UPDATE mail_outbox SET attempts = attempts + 1, last_error = \(String(error.prefix(1000))), next_attempt_at = \(PG.ms(retryAt)),
+                UPDATE mail_outbox SET attempts = attempts + 1, last_error = \(String(error.prefix(1000))), next_attempt_at = \(PG.ms(retryAt)), claimed_until = NULL,
                     failure_seq = (SELECT COALESCE(MAX(failure_seq), 0) + 1 FROM mail_outbox)
                 WHERE id = \(id) AND sent_at IS NULL
                 """)

@@ -24,10 +24,26 @@ extension SQLiteStore {
         }
     }
 
+    public func claimDueMails(at: Date, limit: Int, claimUntil: Date) async throws -> [QueuedMail] {
+        // NB: SQLite has one writer: the read and the claim in one write transaction cannot interleave with another claim.
+        try await pool.write { db in
+            let mails = try Row.fetchAll(
+                db, sql: """
+                    SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+                    ORDER BY next_attempt_at, id LIMIT ?
+                    """,
+                arguments: [SQL.ms(at), SQL.ms(at), max(0, limit)]).map(Self.queuedMail)
+            for mail in mails {
+                try db.execute(sql: "UPDATE mail_outbox SET claimed_until = ? WHERE id = ?", arguments: [SQL.ms(claimUntil), mail.id])
+            }
+            return mails
+        }
+    }
+
     public func markMailSent(id: ID, at: Date) async throws {
         try await pool.write { db in
             // NB: `sent_at IS NULL` keeps the first sending instant if two senders raced on the same mail.
-            try db.execute(sql: "UPDATE mail_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL", arguments: [SQL.ms(at), id])
+            try db.execute(sql: "UPDATE mail_outbox SET sent_at = ?, claimed_until = NULL WHERE id = ? AND sent_at IS NULL", arguments: [SQL.ms(at), id])
         }
     }
 
@@ -36,7 +52,7 @@ extension SQLiteStore {
             // `failure_seq` only orders the admin's list of recent failures (newest first).
             try db.execute(
                 sql: """
-                    UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                    UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_until = NULL,
                         failure_seq = (SELECT COALESCE(MAX(failure_seq), 0) + 1 FROM mail_outbox)
                     WHERE id = ? AND sent_at IS NULL
                     """,

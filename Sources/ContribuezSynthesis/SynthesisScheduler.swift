@@ -35,18 +35,42 @@ extension Synthesis {
             return try await store.synthesisHasActivity(consultationID: c.id, after: latest.startedAt) ? .newActivity : .noActivity
         }
 
+        /// The lease of the scheduled job in `job_leases` (issue 11).
+        public static let leaseName = "synthesis-scheduler"
+        /// This process, as the holder of leases.
+        public static let nodeID = "node-" + UUID().uuidString.lowercased()
+
         /// Starts and completes, one after the other, a run for every published consultation that is due.
         /// Returns the runs as they ended (succeeded or failed); a consultation already running is skipped.
+        ///
+        /// NB: several nodes, one scheduler: each decision and the start it leads to are made under the
+        /// job's lease, taken (or renewed) for `staleAfter` before each consultation and given back at the
+        /// end. A node that finds the lease held by another stops its round: the other one does the job.
+        /// (Without it, a node that judged a consultation due just before another node's run ended would
+        /// run it a second time.)
         @discardableResult
         public static func runDue(
-            store: any Store & SynthesisActivityStore, clock: any Clock, every: TimeInterval, options: Options = .init()
+            store: any Store & SynthesisActivityStore, clock: any Clock, every: TimeInterval, options: Options = .init(),
+            holder: String = nodeID
         ) async throws -> [SynthesisRun] {
             var done: [SynthesisRun] = []
+            var held = false
+            defer {
+                if held { Task { [store] in try? await store.releaseLease(name: leaseName, holder: holder) } }
+            }
             for c in try await store.consultations() {
-                guard try await decision(for: c, store: store, now: clock.now(), every: every, staleAfter: options.staleAfter).isDue,
+                let now = clock.now()
+                guard try await store.acquireLease(name: leaseName, holder: holder, at: now, until: now.addingTimeInterval(max(60, options.staleAfter)))
+                else { break }
+                held = true
+                guard try await decision(for: c, store: store, now: now, every: every, staleAfter: options.staleAfter).isDue,
                       let run = try await Synthesis.start(store: store, consultationID: c.id, clock: clock, options: options)
                 else { continue }
                 done.append(await Synthesis.execute(run, store: store, clock: clock, options: options))
+            }
+            if held {
+                held = false
+                try await store.releaseLease(name: leaseName, holder: holder)
             }
             return done
         }

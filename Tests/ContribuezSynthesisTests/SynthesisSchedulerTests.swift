@@ -129,4 +129,21 @@ struct SynthesisSchedulerTests {
         // check
         #expect(latest?.status == .succeeded)
     }
+
+    @Test("with several nodes, only the holder of the scheduler's lease runs due syntheses")
+    func oneNodeRuns() async throws {
+        // setup
+        let (store, clock, busy, _, _) = try await Self.setUp()
+        let end = clock.now().addingTimeInterval(600)
+        #expect(try await store.acquireLease(name: Synthesis.Scheduler.leaseName, holder: "other-node", at: clock.now(), until: end))
+        // act: this node's round finds the lease held
+        let skipped = try await Synthesis.Scheduler.runDue(store: store, clock: clock, every: Self.hour, holder: "this-node")
+        // assert: nothing ran; once the other node's lease ends, this node runs the due consultation and gives the lease back
+        #expect(skipped.isEmpty)
+        #expect(try await store.latestSynthesisRun(consultationID: busy.id) == nil)
+        clock.set(end)
+        let ran = try await Synthesis.Scheduler.runDue(store: store, clock: clock, every: Self.hour, holder: "this-node")
+        #expect(ran.map(\.consultationID) == [busy.id])
+        #expect(try await store.acquireLease(name: Synthesis.Scheduler.leaseName, holder: "other-node", at: clock.now(), until: end + 600))
+    }
 }
