@@ -255,7 +255,7 @@ extension PostgresStore {
                 """
                 \(unescaped: PG.contributionSelect)
                 WHERE c.consultation_id = \(consultationID) AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 AND c.status = 'published'
-                ORDER BY COALESCE(t.score, 0) DESC, c.id LIMIT \(limit)
+                ORDER BY c.score DESC, c.id LIMIT \(limit)
                 """
             ).map { try ContributionRow(contribution: PG.contribution($0), tally: PG.liveTally($0)) }
         }

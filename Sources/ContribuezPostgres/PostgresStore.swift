@@ -405,7 +405,7 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
             var countText = SQLText()
             countText.sql = "SELECT COUNT(*) FROM contributions c WHERE " + Self.filter(query, into: &countText)
             let total = try await c.count(countText.query)
-            let order = query.order == .supported ? "COALESCE(t.score, 0) DESC, c.id DESC" : "c.created_at DESC, c.id DESC"
+            let order = query.order == .supported ? "c.score DESC, c.id DESC" : "c.created_at DESC, c.id DESC"
             var text = SQLText()
             let whereSQL = Self.filter(query, into: &text)
             text.sql = "SELECT " + PG.contributionColumns
@@ -502,6 +502,9 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
             ON CONFLICT (target_kind, target_id) DO UPDATE SET base_agree = excluded.base_agree, base_mixed = excluded.base_mixed,
                 base_disagree = excluded.base_disagree, base_useful = excluded.base_useful, score = excluded.score
             """)
+        if case .contribution(let id) = target {
+            try await c.run("UPDATE contributions SET score = \(PG.score(live: .zero, base: base)) WHERE id = \(id)")
+        }
     }
 
     /// Adds `d` to the live counters (creating the row at zero first) and recomputes the score.
@@ -517,7 +520,10 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
         let live = try Tally(agree: row["agree"], mixed: row["mixed"], disagree: row["disagree"], useful: row["useful"])
         let a: Int? = try row["base_agree"], m: Int? = try row["base_mixed"], dd: Int? = try row["base_disagree"], u: Int? = try row["base_useful"]
         let base = (a == nil && m == nil && dd == nil && u == nil) ? nil : Tally(agree: a ?? 0, mixed: m ?? 0, disagree: dd ?? 0, useful: u ?? 0)
-        try await c.run("UPDATE tallies SET score = \(PG.score(live: live, base: base)) WHERE target_kind = \(target.kindName) AND target_id = \(target.id)")
+        let score = PG.score(live: live, base: base)
+        try await c.run("UPDATE tallies SET score = \(score) WHERE target_kind = \(target.kindName) AND target_id = \(target.id)")
+        // NB: the same score on the row, for the indexes that rank lists (0009-ranking).
+        if case .contribution(let id) = target { try await c.run("UPDATE contributions SET score = \(score) WHERE id = \(id)") }
     }
 
     public func votes(participantID: ID, on targets: [Target]) async throws -> [Target: VoteValue] {

@@ -163,6 +163,9 @@ enum SQL {
                     base_disagree = excluded.base_disagree, base_useful = excluded.base_useful, score = excluded.score
                 """,
             arguments: [target.kindName, target.id, base.agree, base.mixed, base.disagree, base.useful, score(live: .zero, base: base)])
+        if case .contribution(let id) = target {
+            try db.execute(sql: "UPDATE contributions SET score = ? WHERE id = ?", arguments: [score(live: .zero, base: base), id])
+        }
     }
 
     static func bumpTally(_ db: Database, _ target: Target, _ d: Tally) throws {
@@ -181,9 +184,14 @@ enum SQL {
         let live = Tally(agree: row["agree"], mixed: row["mixed"], disagree: row["disagree"], useful: row["useful"])
         let a: Int? = row["base_agree"], m: Int? = row["base_mixed"], dd: Int? = row["base_disagree"], u: Int? = row["base_useful"]
         let base = (a == nil && m == nil && dd == nil && u == nil) ? nil : Tally(agree: a ?? 0, mixed: m ?? 0, disagree: dd ?? 0, useful: u ?? 0)
+        let newScore = score(live: live, base: base)
         try db.execute(
             sql: "UPDATE tallies SET score = ? WHERE target_kind = ? AND target_id = ?",
-            arguments: [score(live: live, base: base), target.kindName, target.id])
+            arguments: [newScore, target.kindName, target.id])
+        // NB: the same score on the row, for the indexes that rank lists (0009-ranking).
+        if case .contribution(let id) = target {
+            try db.execute(sql: "UPDATE contributions SET score = ? WHERE id = ?", arguments: [newScore, id])
+        }
     }
 }
 

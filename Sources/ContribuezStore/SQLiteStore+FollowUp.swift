@@ -262,7 +262,7 @@ extension SQLiteStore {
                 db,
                 cachedSQL: SQL.contributionSelect + """
                      WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 AND c.status = 'published'
-                    ORDER BY COALESCE(t.score, 0) DESC, c.id LIMIT ?
+                    ORDER BY c.score DESC, c.id LIMIT ?
                     """,
                 arguments: [consultationID, limit]
             ).map { ContributionRow(contribution: SQL.contribution($0), tally: SQL.liveTally($0)) }

@@ -234,7 +234,7 @@ public final class SQLiteStore: Store {
         try await pool.read { db in
             let (whereSQL, args) = SQL.filter(query)
             let total = try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM contributions c WHERE " + whereSQL, arguments: args) ?? 0
-            let order = query.order == .supported ? "COALESCE(t.score, 0) DESC, c.id DESC" : "c.created_at DESC, c.id DESC"
+            let order = query.order == .supported ? "c.score DESC, c.id DESC" : "c.created_at DESC, c.id DESC"
             var pageArgs = args
             _ = pageArgs.append(contentsOf: [page.perPage, page.offset])
             let rows = try Row.fetchAll(
