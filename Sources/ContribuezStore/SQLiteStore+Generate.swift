@@ -60,6 +60,15 @@ extension SQLiteStore {
                 summary: "Données synthétiques pour les bancs d'essai de charge.", institution: "Banc d'essai", isPublished: true,
                 opensAt: now - day, closesAt: now + 60 * day, provenance: "Générée par `contribuez demo generate` (seed \(seed))."))
             let ms = SQL.ms(now)
+            // NB: secondary indexes of the big tables are dropped for the load and rebuilt once at the end,
+            // inside this transaction: building an index over sorted data beats updating seven per row.
+            let indexes = try Row.fetchAll(
+                db, sql: """
+                    SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                    AND tbl_name IN ('contributions', 'votes', 'tallies', 'contribution_events', 'vote_events')
+                    """
+            ).map { (name: $0["name"] as String, sql: $0["sql"] as String) }
+            for index in indexes { try db.execute(sql: "DROP INDEX \"\(index.name)\"") }
             // Text
             var articleIDs: [ID] = []
             for s in 0..<max(1, articles / 10) {
@@ -149,8 +158,19 @@ extension SQLiteStore {
                 written += 1
                 if written % 500_000 == 0 { progress("\(written) votes") }
             }
-            for (t, delta) in tallies { try SQL.bumpTally(db, t, delta) }
+            // The counters and the ranking score, written once per target (the consultation is new: no previous row).
+            let insertT = try db.makeStatement(sql: """
+                INSERT INTO tallies (target_kind, target_id, agree, mixed, disagree, useful, score) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            let scoreC = try db.makeStatement(sql: "UPDATE contributions SET score = ? WHERE id = ?")
+            for (t, tally) in tallies {
+                let score = SQL.score(live: tally, base: nil)
+                try insertT.execute(arguments: [t.kindName, t.id, tally.agree, tally.mixed, tally.disagree, tally.useful, score])
+                if case .contribution(let id) = t { try scoreC.execute(arguments: [score, id]) }
+            }
             progress("\(written) votes, \(tallies.count) tallies")
+            for index in indexes { try db.execute(sql: index.sql) }
+            progress("\(indexes.count) indexes rebuilt")
             // Sessions of the first participants, for signed-in load (tokens returned, hashes stored).
             var tokens: [String] = []
             let insertS = try db.makeStatement(sql: "INSERT INTO sessions (token_hash, participant_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
