@@ -156,11 +156,26 @@ struct SQLText {
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }
 
+/// A statement was not sent: its connection was already closed (the server went away).
+struct PGConnectionClosed: Error, CustomStringConvertible {
+    var description: String { "the PostgreSQL connection is closed" }
+}
+
 extension PostgresConnection {
+    /// Runs the query, refusing at once on a closed connection.
+    ///
+    /// NB: PostgresNIO (1.33) drops a query written to a closed channel without failing it, so the caller
+    /// would wait forever — seen when PostgreSQL crashes under load: a transaction whose server died
+    /// between two statements (or its ROLLBACK) hung, and with it the server's graceful shutdown.
+    func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw PGConnectionClosed() }
+        return try await self.query(query, logger: PG.logger)
+    }
+
     /// All rows of the query.
     func rows(_ query: PostgresQuery) async throws -> [PGRow] {
         var out: [PGRow] = []
-        for try await row in try await self.query(query, logger: PG.logger) { out.append(PGRow(row)) }
+        for try await row in try await send(query) { out.append(PGRow(row)) }
         return out
     }
 
@@ -178,7 +193,7 @@ extension PostgresConnection {
     @discardableResult
     func run(_ query: PostgresQuery) async throws -> Int {
         var n = 0
-        for try await _ in try await self.query(query, logger: PG.logger) { n += 1 }
+        for try await _ in try await send(query) { n += 1 }
         return n
     }
 }

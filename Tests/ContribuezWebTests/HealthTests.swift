@@ -27,13 +27,14 @@ struct HealthTests {
         defer { store.close() }
         let deps = try await makeDependencies(store: store, clock: FixedClock(TestServer.t0), hasher: BcryptHasher(cost: 4))
         let app = Application(router: buildRouter(deps))
-        let started = Date()
         try await app.test(.router) { client in
+            let started = Date()
             let reply = try await Browser(client: client).get("/health")
+            // NB: the store gives up after 2 s; the bound is loose because the suites run in parallel on 2 cores.
+            #expect(Date().timeIntervalSince(started) < 30, "bounded, not waiting for the pool to connect")
             #expect(reply.status == .serviceUnavailable)
             #expect(reply.body == "database unreachable")
             #expect(reply.headers[.contentType]?.hasPrefix("text/plain") == true)
         }
-        #expect(Date().timeIntervalSince(started) < 10)
     }
 }

@@ -224,8 +224,8 @@ try:
     server.wait(timeout=30)
     check("the node stops on SIGTERM", True)
 except subprocess.TimeoutExpired:
-    # NB: seen after a PostgreSQL crash under load: requests stay suspended on connections PostgreSQL closed
-    # (PostgresNIO 1.33), and the graceful shutdown waits for them.
+    # NB: seen after a PostgreSQL crash under load before PG.send refused closed connections: requests stayed
+    # suspended on connections PostgreSQL had closed (PostgresNIO 1.33), and the graceful shutdown waited for them.
     server.kill()
     server.wait()
     check("the node stops on SIGTERM", False, "still running 30 s after SIGTERM: killed")
