@@ -246,6 +246,23 @@ extension Optional {
     }
 }
 
+/// Calendar days as organisers type them ("2016-07-26"), taken at noon in Paris so the day never shifts.
+public enum CalendarDay {
+    public static let paris = TimeZone(identifier: "Europe/Paris") ?? .gmt
+
+    /// Nil for anything but a real YYYY-MM-DD day (2026-02-31 is refused).
+    public static func parse(_ s: String) -> Date? {
+        let parts = s.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, s.count == 10, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+        var c = DateComponents()
+        c.year = parts[0]; c.month = parts[1]; c.day = parts[2]; c.hour = 12
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = paris
+        guard let d = cal.date(from: c), cal.component(.day, from: d) == parts[2], cal.component(.month, from: d) == parts[1] else { return nil }
+        return d
+    }
+}
+
 extension DraftText {
     /// An article number as the parser stores it ("1er" → "1", "2 BIS" → "2 bis"); as typed when it is not one.
     public static func normaliseNumber(_ s: String) -> String {

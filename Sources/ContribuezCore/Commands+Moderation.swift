@@ -24,11 +24,11 @@ public struct ReportContribution: Sendable {
             if !ModerationReason.reportable.contains(reason) {
                 errors.append(FieldError(field: "reason", rule: .unknownValue, value: ModerationReason.reportable.map(\.rawValue).joined(separator: ", ")))
             }
-            if reason == .other { Validate.text(text, field: "text", limits: Limits.reason, errors: &errors) }
+            // "other" needs its explanation; any reason may carry one.
+            if reason == .other || !text.isEmpty { Validate.text(text, field: "text", limits: Limits.reason, errors: &errors) }
         } else {
             errors.append(FieldError(field: "reason", rule: .unknownValue, value: ModerationReason.reportable.map(\.rawValue).joined(separator: ", ")))
         }
-        if !text.isEmpty { Validate.text(text, field: "text", limits: Limits.reason, errors: &errors) }
         guard errors.isEmpty, let reason else { return .invalid(errors) }
         let autoHide = AuditEntry(
             consultationID: c.id, actorID: nil, actorName: "contribuez", action: .hideByReports, targetKind: "contribution",
@@ -72,8 +72,7 @@ public struct ModerateContribution: Sendable {
         case .restore, .approve:
             break
         }
-        if reason == .other { Validate.text(note, field: "note", limits: Limits.reason, errors: &errors) }
-        if !note.isEmpty { Validate.text(note, field: "note", limits: Limits.reason, errors: &errors) }
+        if reason == .other || !note.isEmpty { Validate.text(note, field: "note", limits: Limits.reason, errors: &errors) }
         // What each action applies to: approve and reject decide on held items; hide and restore on published ones.
         switch (action, item.status) {
         case (.approve, .pending), (.reject, .pending), (.hide, .published), (.restore, .published): break

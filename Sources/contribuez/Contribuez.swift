@@ -238,30 +238,36 @@ struct Grant: AsyncParsableCommand {
         guard let found = try await store.participant(email: email.trimmingCharacters(in: .whitespaces).lowercased()), found.email != nil else {
             throw ValidationError("no account with the e-mail \(email)")
         }
-        let now = SystemClock().now()
-        let audit = { (c: ID?, action: AuditAction, reason: String) in
-            AuditEntry(consultationID: c, actorID: nil, actorName: "contribuez (ligne de commande)", action: action,
-                       targetKind: "participant", targetID: found.id, reason: reason, detail: found.publicName, at: now)
-        }
+        // NB: the same commands as the pages and the API, with the machine's authority; each writes its audit entry.
+        let ctx = CommandContext(store: store, clock: SystemClock(), hasher: NoHasher())
         if let id = consultation {
-            guard try await store.consultation(id: id) != nil else { throw ValidationError("no consultation \(id)") }
             if revoke {
-                let removed = try await store.revokeRole(consultationID: id, participantID: found.id, audit: audit(id, .revokeRole, role))
-                print(removed ? "\(email) no longer has a role on consultation \(id)" : "\(email) had no role on consultation \(id)")
+                switch try await RevokeRole(actor: nil, consultationID: id, participantID: found.id, fromCommandLine: true).run(ctx) {
+                case .done: print("\(email) no longer has a role on consultation \(id)")
+                case .notFound:
+                    guard try await store.consultation(id: id) != nil else { throw ValidationError("no consultation \(id)") }
+                    print("\(email) had no role on consultation \(id)")
+                default: throw ValidationError("the role could not be taken back")
+                }
                 return
             }
             guard let r = ConsultationRole(rawValue: role) else {
                 throw ValidationError("role on a consultation must be one of: \(ConsultationRole.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            try await store.grantRole(consultationID: id, participantID: found.id, role: r, audit: audit(id, .grantRole, r.rawValue))
-            print("\(email) is now \(r.rawValue) of consultation \(id)")
+            switch try await GrantRole(actor: nil, consultationID: id, participantID: found.id, role: r, fromCommandLine: true).run(ctx) {
+            case .done: print("\(email) is now \(r.rawValue) of consultation \(id)")
+            case .notFound: throw ValidationError("no consultation \(id)")
+            default: throw ValidationError("the role could not be given")
+            }
             return
         }
         guard !revoke else { throw ValidationError("--revoke needs --consultation") }
         guard let r = Role(rawValue: role) else {
             throw ValidationError("role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")) (or use --consultation ID for organiser, moderator, answerer)")
         }
-        _ = try await store.setRole(participantID: found.id, role: r, audit: audit(nil, .grantInstanceRole, r.rawValue))
+        guard case .done = try await GrantInstanceRole(actor: nil, participantID: found.id, role: r, fromCommandLine: true).run(ctx) else {
+            throw ValidationError("no account with the e-mail \(email)")
+        }
         print("\(email) is now \(r.rawValue)")
     }
 }

@@ -57,7 +57,7 @@ struct ImportVersion: AsyncParsableCommand {
         guard let bytes = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
         var publishedAt: Date?
         if let date {
-            guard let d = CLIDates.day(date) else { throw ValidationError("--date must be YYYY-MM-DD") }
+            guard let d = CalendarDay.parse(date) else { throw ValidationError("--date must be YYYY-MM-DD") }
             publishedAt = d
         }
         var renumbering: [String: String] = [:]
@@ -127,17 +127,4 @@ struct ImportVersion: AsyncParsableCommand {
 struct NoHasher: PasswordHasher {
     func hash(_ password: String) async -> String { "" }
     func verify(_ password: String, against hash: String) async -> Bool { false }
-}
-
-enum CLIDates {
-    /// A calendar day at noon in Paris.
-    static func day(_ s: String) -> Date? {
-        let p = s.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 3, s.count == 10 else { return nil }
-        var c = DateComponents(); c.year = p[0]; c.month = p[1]; c.day = p[2]; c.hour = 12
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
-        guard let d = cal.date(from: c), cal.component(.day, from: d) == p[2], cal.component(.month, from: d) == p[1] else { return nil }
-        return d
-    }
 }

@@ -105,7 +105,7 @@ struct AnswersAPI {
         let label = q["label"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
         var date: Date?
         if let raw = q["date"] {
-            guard let d = VersionDates.parse(String(raw)) else {
+            guard let d = CalendarDay.parse(String(raw)) else {
                 return api.invalid([FieldError(field: "date", rule: .invalid)], ctx)
             }
             date = d
@@ -269,20 +269,6 @@ struct AnswersAPI {
         if let r = api.authed(ctx) { return r }
         try await deps.store.markNotificationsRead(participantID: ctx.participant!.id, at: deps.clock.now())
         return Response(status: .noContent)
-    }
-}
-
-/// Calendar dates of versions ("2016-07-26"), at noon in Paris so the day never shifts.
-enum VersionDates {
-    static func parse(_ s: String) -> Date? {
-        let parts = s.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, s.count == 10, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-        var c = DateComponents()
-        c.year = parts[0]; c.month = parts[1]; c.day = parts[2]; c.hour = 12
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = Catalogue.paris
-        guard let d = cal.date(from: c), cal.component(.day, from: d) == parts[2] else { return nil }
-        return d
     }
 }
 

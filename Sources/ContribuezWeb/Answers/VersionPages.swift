@@ -55,7 +55,7 @@ struct VersionPages {
         }
         let draft = ["label": form.string("label"), "date": form.string("date"), "markdown": form.string("markdown"), "renumbering": form.string("renumbering")]
         var errors: [FieldError] = []
-        let date = draft["date"]!.isEmpty ? nil : VersionDates.parse(draft["date"]!)
+        let date = draft["date"]!.isEmpty ? nil : CalendarDay.parse(draft["date"]!)
         if !draft["date"]!.isEmpty && date == nil { errors.append(FieldError(field: "date", rule: .invalid)) }
         let renumbering = PublishTextVersion.parseRenumbering(draft["renumbering"]!)
         if renumbering == nil { errors.append(FieldError(field: "renumbering", rule: .invalid)) }
