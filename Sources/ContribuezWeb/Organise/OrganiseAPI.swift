@@ -58,7 +58,7 @@ struct OrganiseAPI {
         }
         if json.values["moderation"] != nil {
             let raw = json.string("moderation", &errors)
-            if let mode = ModerationMode(rawValue: raw) { draft.settings.moderation = mode } else if !raw.isEmpty || json.values["moderation"] is String {
+            if let mode = ModerationMode(rawValue: raw) { draft.settings.moderation = mode } else if json.values["moderation"] is String {  // a wrong type is already listed as invalid
                 errors.append(FieldError(field: "moderation", rule: .unknownValue, value: ModerationMode.allCases.map(\.rawValue).joined(separator: ", ")))
             }
         }
