@@ -81,9 +81,7 @@ struct AnswerPages {
             if let c = try await deps.store.contribution(id: answer.contributionID) { deps.engagementCache.invalidate(c.consultationID) }
             return Screen.redirect(Screen.with(SiteRoute.contribution(id).path, ok: "followup_answer_saved") + "#reponse")
         case .invalid(let errors): return try await invalid(req, ctx, raw, text, errors)
-        case .refused(let r): return s.refused(r)
-        case .notFound: return s.notFound()
-        case .conflict(let c): return s.error(.conflict, s.text("conflict_\(c.rawValue)"))
+        case let other: return Institution.failure(other, s)
         }
     }
 

@@ -71,10 +71,12 @@ struct VersionPages {
         return try await self.form(s, c, draft: draft, errors: errors.map { message($0, s) }, status: .unprocessableContent)
     }
 
-    /// A renumbering that names a missing number says which one.
+    /// A renumbering that names a missing number says which one. The form's field is `renumbering`;
+    /// `PublishTextVersion` names it `renumber`, as the API does.
     func message(_ e: FieldError, _ s: Screen) -> String {
-        if e.field == "renumbering", e.rule == .invalid, let value = e.value { return s.text("followup_err_renumbering_number", ["number": value]) }
-        if e.field == "renumbering", e.rule == .invalid { return s.text("followup_err_renumbering") }
+        let renumbering = e.field == "renumbering" || e.field == "renumber"
+        if renumbering, e.rule == .invalid, let value = e.value { return s.text("followup_err_renumbering_number", ["number": value]) }
+        if renumbering, e.rule == .invalid { return s.text("followup_err_renumbering") }
         return deps.catalogue.message(for: e, s.lang)
     }
 
@@ -174,7 +176,7 @@ struct VersionPages {
             }
             switch try await RecordUptake(actor: ctx.actor, contributionID: id, uptake: uptake).run(deps.commands) {
             case .done: break
-            case .invalid(let e): errors += e.map { "#\(id) — " + deps.catalogue.message(for: $0, s.lang) }
+            case .invalid(let e): errors += s.messages(e).map { "#\(id) — " + $0 }
             case .notFound: errors.append(s.text("followup_err_uptake_id", ["id": raw]))
             case let other: return Institution.failure(other, s)
             }

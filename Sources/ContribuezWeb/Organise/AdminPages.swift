@@ -48,7 +48,7 @@ struct AdminPages {
         let draft = ["email": email, "role": form.string("role")]
         guard let role = Role(rawValue: form.string("role")) else {
             let accepted = Role.allCases.map(\.rawValue).joined(separator: ", ")
-            return try await page(s, draft: draft, errors: [deps.catalogue.message(for: FieldError(field: "role", rule: .unknownValue, value: accepted), s.lang)],
+            return try await page(s, draft: draft, errors: s.messages([FieldError(field: "role", rule: .unknownValue, value: accepted)]),
                                   status: .unprocessableContent)
         }
         guard let p = try await deps.store.participant(email: email) else {
@@ -57,7 +57,7 @@ struct AdminPages {
         let outcome = try await GrantInstanceRole(actor: ctx.actor, participantID: p.id, role: role).run(deps.commands)
         switch outcome {
         case .done: return Screen.redirect(Screen.with(OrganiseRoute.admin().path, ok: "instance_role_granted"))
-        case .invalid(let errors): return try await page(s, draft: draft, errors: errors.map { deps.catalogue.message(for: $0, s.lang) }, status: .unprocessableContent)
+        case .invalid(let errors): return try await page(s, draft: draft, errors: s.messages(errors), status: .unprocessableContent)
         default: return Institution.failure(outcome, s)
         }
     }

@@ -38,6 +38,20 @@ enum Institution {
         ctx.parameters.get(name, as: Int64.self).flatMap { $0 > 0 ? $0 : nil }
     }
 
+    /// Checks the form (origin, CSRF, size), then finds the consultation of the path's `id`: 404 when there is none.
+    /// It checks no permission: `body` or its command does.
+    static func withConsultation(_ deps: WebDependencies, _ req: Request, _ ctx: WebContext, limit: Int = 256 * 1024,
+                                 _ body: (Screen, Form, Consultation) async throws -> Response) async throws -> Response {
+        let s = Screen(deps: deps, context: ctx, request: req)
+        let form: Form
+        switch await FormGuard.check(req, ctx, s, limit: limit) {
+        case .failure(let r): return r.response
+        case .success(let f): form = f
+        }
+        guard let id = id(ctx), let c = try await deps.store.consultation(id: id) else { return s.notFound() }
+        return try await body(s, form, c)
+    }
+
     /// The response for an outcome that is neither done nor invalid.
     static func failure<T>(_ outcome: Outcome<T>, _ s: Screen) -> Response {
         switch outcome {

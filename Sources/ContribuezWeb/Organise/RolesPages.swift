@@ -42,30 +42,25 @@ struct RolesPages {
     }
 
     func grant(_ req: Request, _ ctx: WebContext) async throws -> Response {
-        let s = screen(req, ctx)
-        let form: Form
-        switch await FormGuard.check(req, ctx, s) {
-        case .failure(let r): return r.response
-        case .success(let f): form = f
-        }
-        guard let id = Institution.id(ctx), let c = try await deps.store.consultation(id: id) else { return s.notFound() }
-        if case .refused(let r) = Permissions.can(ctx.actor, .manageRoles, on: c, at: now) { return s.refused(r) }
-        let email = Validate.clean(form.string("email"))
-        let draft = ["email": email, "role": form.string("role")]
-        guard let role = ConsultationRole(rawValue: form.string("role")) else {
-            let accepted = ConsultationRole.allCases.map(\.rawValue).joined(separator: ", ")
-            return try await page(s, c, draft: draft, errors: [deps.catalogue.message(for: FieldError(field: "role", rule: .unknownValue, value: accepted), s.lang)],
-                                  status: .unprocessableContent)
-        }
-        guard let p = try await deps.store.participant(email: email) else {
-            return try await page(s, c, draft: draft, errors: [s.text("organise_err_unknown_email", ["email": email])], status: .unprocessableContent)
-        }
-        let outcome = try await GrantRole(actor: ctx.actor, consultationID: c.id, participantID: p.id, role: role).run(deps.commands)
-        switch outcome {
-        case .done: return Screen.redirect(Screen.with(OrganiseRoute.roles(c.id).path, ok: "role_granted"))
-        case .invalid(let errors):
-            return try await page(s, c, draft: draft, errors: errors.map { deps.catalogue.message(for: $0, s.lang) }, status: .unprocessableContent)
-        default: return Institution.failure(outcome, s)
+        try await Institution.withConsultation(deps, req, ctx) { s, form, c in
+            if case .refused(let r) = Permissions.can(ctx.actor, .manageRoles, on: c, at: now) { return s.refused(r) }
+            let email = Validate.clean(form.string("email"))
+            let draft = ["email": email, "role": form.string("role")]
+            guard let role = ConsultationRole(rawValue: form.string("role")) else {
+                let accepted = ConsultationRole.allCases.map(\.rawValue).joined(separator: ", ")
+                return try await page(s, c, draft: draft, errors: s.messages([FieldError(field: "role", rule: .unknownValue, value: accepted)]),
+                                      status: .unprocessableContent)
+            }
+            guard let p = try await deps.store.participant(email: email) else {
+                return try await page(s, c, draft: draft, errors: [s.text("organise_err_unknown_email", ["email": email])], status: .unprocessableContent)
+            }
+            let outcome = try await GrantRole(actor: ctx.actor, consultationID: c.id, participantID: p.id, role: role).run(deps.commands)
+            switch outcome {
+            case .done: return Screen.redirect(Screen.with(OrganiseRoute.roles(c.id).path, ok: "role_granted"))
+            case .invalid(let errors):
+                return try await page(s, c, draft: draft, errors: s.messages(errors), status: .unprocessableContent)
+            default: return Institution.failure(outcome, s)
+            }
         }
     }
 

@@ -174,17 +174,10 @@ struct SetupPages {
         ]
     }
 
-    /// Checks the form, then finds the consultation the person organises.
+    /// Checks the form, then finds the consultation; the command (or `body`) checks the person may organise it.
     func withOrganised(_ req: Request, _ ctx: WebContext, limit: Int = 256 * 1024,
                        _ body: (Screen, Form, Consultation) async throws -> Response) async throws -> Response {
-        let s = screen(req, ctx)
-        let form: Form
-        switch await FormGuard.check(req, ctx, s, limit: limit) {
-        case .failure(let r): return r.response
-        case .success(let f): form = f
-        }
-        guard let id = Institution.id(ctx), let c = try await deps.store.consultation(id: id) else { return s.notFound() }
-        return try await body(s, form, c)
+        try await Institution.withConsultation(deps, req, ctx, limit: limit, body)
     }
 
     func editSettings(_ req: Request, _ ctx: WebContext) async throws -> Response {
