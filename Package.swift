@@ -97,7 +97,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore"]),
+        .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis", "ContribuezTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"]),
         .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport", "ContribuezTestSupport"]),
