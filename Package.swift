@@ -64,10 +64,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The open-data package (issue 12): streaming ZIP writer and reader, CSV, the Data Package writer.
+        .target(
+            name: "ContribuezOpenData",
+            dependencies: [
+                "ContribuezCore",
+                "ContribuezAnalysis",
+                "ContribuezSynthesis",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "ContribuezWeb",
             dependencies: [
                 "ContribuezCore",
+                "ContribuezOpenData",
                 "ContribuezAnalysis",
                 "ContribuezStore",
                 "ContribuezSynthesis",
@@ -91,6 +103,7 @@ let package = Package(
                 "ContribuezSynthesis",
                 "ContribuezMail",
                 "ContribuezPostgres",
+                "ContribuezOpenData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,6 +114,12 @@ let package = Package(
         .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis", "ContribuezTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"]),
         .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport", "ContribuezTestSupport"]),
+        .testTarget(
+            name: "ContribuezOpenDataTests",
+            dependencies: [
+                "ContribuezOpenData", "ContribuezCore", "ContribuezStore", "ContribuezPostgres", "ContribuezImport", "ContribuezTestSupport",
+            ]
+        ),
         .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore", "ContribuezPostgres"]),
         .testTarget(
             name: "ContribuezMailTests",
