@@ -163,33 +163,110 @@ public struct RecordUptake: Sendable {
             if !Permissions.can(actor, .read, on: consultation, at: now).isAllowed { return .notFound }
             if case .refused(let r) = Permissions.can(actor, .publishVersion, on: consultation, at: now) { return .refused(r) }
         }
-        var uptake = self.uptake
+        let (uptake, errors) = try await UptakeRules.normalise(self.uptake, consultationID: consultation.id, ctx)
+        guard errors.isEmpty else { return .invalid(errors) }
+        let audit = try await Audit.entry(ctx, actor: fromCommandLine ? nil : actor, consultationID: consultation.id, .recordUptake,
+                                          target: "contribution", c.id, detail: UptakeRules.detail(uptake))
+        try await ctx.store.setUptake(contributionID: c.id, uptake: uptake, at: now, audit: audit)
+        return .done(UptakeRecord(contributionID: c.id, uptake: uptake, at: now))
+    }
+}
+
+/// The checks one uptake goes through, alone (`RecordUptake`) or in a batch (`RecordUptakes`).
+enum UptakeRules {
+    /// The uptake with its article number normalised and its reason cleaned, and what is wrong with it.
+    static func normalise(_ uptake: Uptake, consultationID: ID, _ ctx: CommandContext,
+                          numbers: inout [ID: Set<String>]) async throws -> (Uptake, [FieldError]) {
         var errors: [FieldError] = []
         switch uptake {
         case .takenUp(let versionID, let number):
             let n = DraftText.normaliseNumber(number)
-            guard let v = try await ctx.store.textVersion(id: versionID), v.consultationID == consultation.id else {
-                return .invalid([FieldError(field: "versionId", rule: .invalid)])
+            guard let v = try await ctx.store.textVersion(id: versionID), v.consultationID == consultationID else {
+                return (uptake, [FieldError(field: "versionId", rule: .invalid)])
             }
-            if !(try await ctx.store.articleVersions(versionID: v.id)).contains(where: { $0.number == n }) {
-                errors.append(FieldError(field: "articleNumber", rule: .invalid, value: number))
-            }
-            uptake = .takenUp(versionID: v.id, articleNumber: n)
+            if numbers[v.id] == nil { numbers[v.id] = Set(try await ctx.store.articleVersions(versionID: v.id).map(\.number)) }
+            if numbers[v.id]?.contains(n) != true { errors.append(FieldError(field: "articleNumber", rule: .invalid, value: number)) }
+            return (.takenUp(versionID: v.id, articleNumber: n), errors)
         case .notTakenUp(let reason):
             let r = Validate.clean(reason)
             Validate.text(r, field: "notTakenUp", limits: Limits.uptakeReason, errors: &errors)
-            uptake = .notTakenUp(reason: r)
+            return (.notTakenUp(reason: r), errors)
+        }
+    }
+
+    static func normalise(_ uptake: Uptake, consultationID: ID, _ ctx: CommandContext) async throws -> (Uptake, [FieldError]) {
+        var numbers: [ID: Set<String>] = [:]
+        return try await normalise(uptake, consultationID: consultationID, ctx, numbers: &numbers)
+    }
+
+    /// What the audit trail says of it.
+    static func detail(_ uptake: Uptake) -> String {
+        switch uptake {
+        case .takenUp(let v, let n): return "version \(v), article \(n)"
+        case .notTakenUp(let r): return r
+        }
+    }
+}
+
+/// One line of a batch of uptakes: the contribution as typed (kept for the message) and what became of it.
+public struct UptakeItem: Sendable, Equatable {
+    public var rawID: String
+    public var uptake: Uptake
+    public init(rawID: String, uptake: Uptake) { self.rawID = rawID; self.uptake = uptake }
+}
+
+/// Records what became of several contributions of one consultation at once (the uptake page): every line is
+/// checked first, and nothing is stored unless all are valid; the changes and their audit entries share one
+/// transaction. An id that is not a published contribution of this consultation is an invalid line (never a
+/// refusal that would tell it exists elsewhere). `unlink` removes the link of contributions to `unlinkFrom`'s
+/// article of that version (unticked on the page); a contribution linked elsewhere is left alone.
+public struct RecordUptakes: Sendable {
+    public var actor: Actor?
+    public var consultationID: ID
+    public var items: [UptakeItem]
+    public var unlink: [ID]
+    public var unlinkFrom: (versionID: ID, articleNumber: String)?
+
+    public init(actor: Actor?, consultationID: ID, items: [UptakeItem], unlink: [ID] = [], unlinkFrom: (versionID: ID, articleNumber: String)? = nil) {
+        self.actor = actor; self.consultationID = consultationID; self.items = items; self.unlink = unlink; self.unlinkFrom = unlinkFrom
+    }
+
+    /// The number of contributions whose uptake changed.
+    public func run(_ ctx: CommandContext) async throws -> Outcome<Int> {
+        guard let consultation = try await ctx.store.consultation(id: consultationID) else { return .notFound }
+        let now = ctx.clock.now()
+        if !Permissions.can(actor, .read, on: consultation, at: now).isAllowed { return .notFound }
+        if case .refused(let r) = Permissions.can(actor, .publishVersion, on: consultation, at: now) { return .refused(r) }
+        var errors: [FieldError] = []
+        var numbers: [ID: Set<String>] = [:]
+        var changes: [(ID, Uptake?, String)] = []
+        for item in items {
+            let raw = item.rawID.trimmingCharacters(in: .whitespaces)
+            guard let id = Int64(raw.hasPrefix("#") ? String(raw.dropFirst()) : raw), id > 0,
+                  let c = try await ctx.store.contribution(id: id), c.status == .published, c.consultationID == consultation.id else {
+                errors.append(FieldError(field: "contribution", rule: .invalid, value: raw, item: raw)); continue
+            }
+            let (uptake, problems) = try await UptakeRules.normalise(item.uptake, consultationID: consultation.id, ctx, numbers: &numbers)
+            guard problems.isEmpty else {
+                errors += problems.map { var e = $0; e.item = "#\(id)"; return e }; continue
+            }
+            changes.append((id, uptake, UptakeRules.detail(uptake)))
+        }
+        if let from = unlinkFrom, !unlink.isEmpty {
+            let number = DraftText.normaliseNumber(from.articleNumber)
+            let current = try await ctx.store.uptakes(contributionIDs: unlink)
+            for id in unlink.sorted() where !changes.contains(where: { $0.0 == id }) {
+                guard case .takenUp(let v, let n)? = current[id]?.uptake, v == from.versionID, n == number else { continue }
+                changes.append((id, nil, "removed"))
+            }
         }
         guard errors.isEmpty else { return .invalid(errors) }
-        let detail: String
-        switch uptake {
-        case .takenUp(let v, let n): detail = "version \(v), article \(n)"
-        case .notTakenUp(let r): detail = r
+        var batch: [UptakeChange] = []
+        for (id, uptake, detail) in changes {
+            let audit = try await Audit.entry(ctx, actor: actor, consultationID: consultation.id, .recordUptake, target: "contribution", id, detail: detail)
+            batch.append(UptakeChange(contributionID: id, uptake: uptake, audit: audit))
         }
-        let audit = try await Audit.entry(ctx, actor: fromCommandLine ? nil : actor, consultationID: consultation.id, .recordUptake,
-                                          target: "contribution", c.id, detail: detail)
-        try await ctx.store.setUptake(contributionID: c.id, uptake: uptake, at: now, audit: audit)
-        return .done(UptakeRecord(contributionID: c.id, uptake: uptake, at: now))
+        return .done(try await ctx.store.applyUptakes(batch, at: now))
     }
 }
 

@@ -26,9 +26,9 @@ public protocol FollowUpStore: Sendable {
     func articleLineage(articleID: ID) async throws -> [(TextVersion, ArticleVersion)]
 
     // Uptake
-    func setUptake(contributionID: ID, uptake: Uptake, at: Date, audit: AuditEntry) async throws
-    /// Removes what was recorded of the contribution's uptake (a mistake corrected). False when there was nothing.
-    func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool
+    /// Records or removes several contributions' uptake in one transaction with their audit entries: all of them or
+    /// none. A removal where nothing was recorded changes nothing and appends no audit entry. Returns the rows changed.
+    func applyUptakes(_ changes: [UptakeChange], at: Date) async throws -> Int
     func uptakes(contributionIDs: [ID]) async throws -> [ID: UptakeRecord]
     /// The most supported visible proposals and amendments (Wilson ranking), at most `limit`.
     func topContributions(consultationID: ID, limit: Int) async throws -> [ContributionRow]
@@ -60,4 +60,27 @@ public protocol FollowUpStore: Sendable {
     func setLastDigest(participantID: ID, at: Date) async throws
     /// One-click unsubscribe: frequency `never`. The participant id, nil for an unknown token.
     func unsubscribe(token: String) async throws -> ID?
+}
+
+/// One change of a contribution's recorded uptake, with the audit entry that says who made it.
+public struct UptakeChange: Sendable {
+    public var contributionID: ID
+    /// Nil removes what was recorded (a mistake corrected).
+    public var uptake: Uptake?
+    public var audit: AuditEntry
+
+    public init(contributionID: ID, uptake: Uptake?, audit: AuditEntry) {
+        self.contributionID = contributionID; self.uptake = uptake; self.audit = audit
+    }
+}
+
+extension FollowUpStore {
+    public func setUptake(contributionID: ID, uptake: Uptake, at: Date, audit: AuditEntry) async throws {
+        _ = try await applyUptakes([UptakeChange(contributionID: contributionID, uptake: uptake, audit: audit)], at: at)
+    }
+
+    /// Removes what was recorded of the contribution's uptake. False when there was nothing.
+    public func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool {
+        try await applyUptakes([UptakeChange(contributionID: contributionID, uptake: nil, audit: audit)], at: audit.at) > 0
+    }
 }

@@ -24,9 +24,12 @@ public struct FieldError: Sendable, Equatable, Codable {
     public var otherLine: Int?
     /// The value concerned (an article number), or the accepted values, comma-separated.
     public var value: String?
+    /// The item of a batch the error is about (a contribution id as typed on the uptake page).
+    public var item: String?
 
-    public init(field: String, rule: Rule, limit: Int? = nil, line: Int? = nil, otherLine: Int? = nil, value: String? = nil) {
+    public init(field: String, rule: Rule, limit: Int? = nil, line: Int? = nil, otherLine: Int? = nil, value: String? = nil, item: String? = nil) {
         self.field = field; self.rule = rule; self.limit = limit; self.line = line; self.otherLine = otherLine; self.value = value
+        self.item = item
     }
 }
 

@@ -204,30 +204,31 @@ extension PostgresStore {
 
     // MARK: Uptake
 
-    public func setUptake(contributionID: ID, uptake: Uptake, at: Date, audit: AuditEntry) async throws {
+    public func applyUptakes(_ changes: [UptakeChange], at: Date) async throws -> Int {
         try await write { c in
-            var version: ID?, number: String?, reason: String?
-            switch uptake {
-            case .takenUp(let v, let n): version = v; number = n
-            case .notTakenUp(let r): reason = r
+            var changed = 0
+            for change in changes {
+                if let uptake = change.uptake {
+                    var version: ID?, number: String?, reason: String?
+                    switch uptake {
+                    case .takenUp(let v, let n): version = v; number = n
+                    case .notTakenUp(let r): reason = r
+                    }
+                    try await c.run(
+                        """
+                        INSERT INTO uptakes (contribution_id, version_id, article_number, not_taken_up_reason, at)
+                        VALUES (\(change.contributionID), \(version), \(number), \(reason), \(PG.ms(at)))
+                        ON CONFLICT (contribution_id) DO UPDATE SET version_id = excluded.version_id, article_number = excluded.article_number,
+                            not_taken_up_reason = excluded.not_taken_up_reason, at = excluded.at
+                        """)
+                } else {
+                    let removed = try await c.rows("DELETE FROM uptakes WHERE contribution_id = \(change.contributionID) RETURNING contribution_id")
+                    guard !removed.isEmpty else { continue }
+                }
+                try await Self.appendAudit(c, change.audit)
+                changed += 1
             }
-            try await c.run(
-                """
-                INSERT INTO uptakes (contribution_id, version_id, article_number, not_taken_up_reason, at)
-                VALUES (\(contributionID), \(version), \(number), \(reason), \(PG.ms(at)))
-                ON CONFLICT (contribution_id) DO UPDATE SET version_id = excluded.version_id, article_number = excluded.article_number,
-                    not_taken_up_reason = excluded.not_taken_up_reason, at = excluded.at
-                """)
-            try await Self.appendAudit(c, audit)
-        }
-    }
-
-    public func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool {
-        try await write { c in
-            let removed = try await c.rows("DELETE FROM uptakes WHERE contribution_id = \(contributionID) RETURNING contribution_id")
-            guard !removed.isEmpty else { return false }
-            try await Self.appendAudit(c, audit)
-            return true
+            return changed
         }
     }
 

@@ -208,30 +208,31 @@ extension SQLiteStore {
 
     // MARK: Uptake
 
-    public func setUptake(contributionID: ID, uptake: Uptake, at: Date, audit: AuditEntry) async throws {
+    public func applyUptakes(_ changes: [UptakeChange], at: Date) async throws -> Int {
         try await pool.write { db in
-            var version: ID?, number: String?, reason: String?
-            switch uptake {
-            case .takenUp(let v, let n): version = v; number = n
-            case .notTakenUp(let r): reason = r
+            var changed = 0
+            for change in changes {
+                if let uptake = change.uptake {
+                    var version: ID?, number: String?, reason: String?
+                    switch uptake {
+                    case .takenUp(let v, let n): version = v; number = n
+                    case .notTakenUp(let r): reason = r
+                    }
+                    try db.execute(
+                        sql: """
+                            INSERT INTO uptakes (contribution_id, version_id, article_number, not_taken_up_reason, at) VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT (contribution_id) DO UPDATE SET version_id = excluded.version_id, article_number = excluded.article_number,
+                                not_taken_up_reason = excluded.not_taken_up_reason, at = excluded.at
+                            """,
+                        arguments: [change.contributionID, version, number, reason, SQL.ms(at)])
+                } else {
+                    try db.execute(sql: "DELETE FROM uptakes WHERE contribution_id = ?", arguments: [change.contributionID])
+                    guard db.changesCount > 0 else { continue }
+                }
+                try Self.appendAudit(db, change.audit)
+                changed += 1
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO uptakes (contribution_id, version_id, article_number, not_taken_up_reason, at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (contribution_id) DO UPDATE SET version_id = excluded.version_id, article_number = excluded.article_number,
-                        not_taken_up_reason = excluded.not_taken_up_reason, at = excluded.at
-                    """,
-                arguments: [contributionID, version, number, reason, SQL.ms(at)])
-            try Self.appendAudit(db, audit)
-        }
-    }
-
-    public func clearUptake(contributionID: ID, audit: AuditEntry) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM uptakes WHERE contribution_id = ?", arguments: [contributionID])
-            guard db.changesCount > 0 else { return false }
-            try Self.appendAudit(db, audit)
-            return true
+            return changed
         }
     }
 

@@ -203,6 +203,48 @@ struct FollowUpPagesTests {
         }
     }
 
+    @Test("the uptake form is all or nothing: a bad id or another consultation's contribution among good ones saves none of them (422 naming it, never 403), and an unticked link is not removed by a refused batch")
+    func uptakeBatchAllOrNothing() async throws {
+        let server = try await TestServer.make()
+        try await server.run { b in
+            // setup: a1 taken up in article 1 of v1; another consultation's contribution
+            let s = try await LedgerScenario.make(server, b)
+            server.clock.set(TestServer.t0 + 20 * Self.day)
+            let orga = try await LedgerScenario.browser(b, "orga@example.org")
+            try await orga.get("/consultations/\(s.id)/versions/nouvelle")
+            #expect(try await orga.post("/consultations/\(s.id)/versions/nouvelle", [
+                ("label", "v1"), ("date", "2026-01-15"), ("markdown", LedgerScenario.v1Text), ("renumbering", "11 bis → 12"),
+            ]).status == .seeOther)
+            let v1 = try #require(try await server.store.textVersions(consultationID: s.id).first)
+            try await orga.get("/versions/\(v1.id)/reprises")
+            #expect(try await orga.post("/versions/\(v1.id)/reprises", [("intent", "take"), ("article", "1"), ("c\(s.a1)", "1")]).status == .seeOther)
+            let elsewhere = try await server.store.createConsultation(NewConsultation(
+                slug: "ailleurs", title: "Ailleurs", summary: "", institution: "Ville", isPublished: true,
+                opensAt: TestServer.t0 - Self.day, closesAt: TestServer.t0 + Self.day))
+            let foreign = try await server.store.addContribution(NewContribution(
+                consultationID: elsewhere.id, kind: .proposal, articleID: nil, parentID: nil, authorID: nil, authorName: "X",
+                title: "Autre part", body: "Une proposition d'une autre consultation.", createdAt: TestServer.t0))
+            // act: a1 unticked (shown) + p1 good + a bad id; then p1 + the other consultation's contribution
+            let mixed = try await orga.post("/versions/\(v1.id)/reprises", [
+                ("intent", "take"), ("article", "1"), ("shown", "\(s.a1)"), ("others", "\(s.p1), 999999"),
+            ])
+            let foreignBatch = try await orga.post("/versions/\(v1.id)/reprises", [
+                ("intent", "take"), ("article", "1"), ("others", "\(s.p1) \(foreign.id)"),
+            ])
+            let after = try await server.store.uptakes(contributionIDs: [s.a1, s.p1, foreign.id])
+            // check
+            #expect(mixed.status == .unprocessableContent)
+            #expect(mixed.body.contains("« 999999 » n&#39;est pas le numéro d&#39;une contribution"))
+            #expect(foreignBatch.status == .unprocessableContent, "never a 403 that would say the id exists elsewhere")
+            #expect(foreignBatch.body.contains("« \(foreign.id) » n&#39;est pas le numéro d&#39;une contribution"))
+            #expect(after[s.p1] == nil, "nothing of a refused batch is saved")
+            #expect(after[foreign.id] == nil)
+            if case .takenUp(let v, let n)? = after[s.a1]?.uptake { #expect(v == v1.id && n == "1") } else {
+                Issue.record("the link unticked in a refused batch stays: \(String(describing: after[s.a1]))")
+            }
+        }
+    }
+
     @Test("an article's versions compare any two stages with a word diff; an unknown version is a 400")
     func articleVersions() async throws {
         let server = try await TestServer.make()

@@ -150,36 +150,30 @@ struct VersionPages {
         }
         var draft = form.values
         draft["_csrf"] = nil
-        var records: [(String, Uptake)] = []
-        var errors: [String] = []
+        let command: RecordUptakes
         if form.string("intent") == "reject" {
-            records = [(form.string("contribution").trimmingCharacters(in: .whitespaces), .notTakenUp(reason: form.string("reason")))]
+            command = RecordUptakes(actor: ctx.actor, consultationID: c.id,
+                                    items: [UptakeItem(rawID: form.string("contribution"), uptake: .notTakenUp(reason: form.string("reason")))])
         } else {
             let number = form.string("article")
             let checked = form.values.keys.filter { $0.hasPrefix("c") && Int64($0.dropFirst()) != nil }.map { String($0.dropFirst()) }.sorted()
             let others = form.string("others").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
-            records = (checked + others).map { ($0, .takenUp(versionID: v.id, articleNumber: number)) }
             // Amendments shown ticked and now unticked: their link to this article of this version is removed.
             let shown = Set(form.all("shown").compactMap { Int64($0) })
             let unticked = shown.subtracting(checked.compactMap { Int64($0) })
-            let current = try await deps.store.uptakes(contributionIDs: Array(unticked))
-            var cleared = 0
-            for id in unticked.sorted() {
-                guard case .takenUp(let vid, let n)? = current[id]?.uptake, vid == v.id, n == DraftText.normaliseNumber(number) else { continue }
-                if case .done = try await ClearUptake(actor: ctx.actor, contributionID: id).run(deps.commands) { cleared += 1 }
-            }
-            if records.isEmpty && cleared == 0 { errors.append(s.text("followup_err_uptake_none")) }
+            command = RecordUptakes(actor: ctx.actor, consultationID: c.id,
+                                    items: (checked + others).map { UptakeItem(rawID: $0, uptake: .takenUp(versionID: v.id, articleNumber: number)) },
+                                    unlink: Array(unticked), unlinkFrom: (v.id, number))
         }
-        for (raw, uptake) in records {
-            guard let id = Int64(raw.hasPrefix("#") ? String(raw.dropFirst()) : raw), id > 0 else {
-                errors.append(s.text("followup_err_uptake_id", ["id": raw])); continue
+        var errors: [String] = []
+        switch try await command.run(deps.commands) {
+        case .done(let changed): if changed == 0 && command.items.isEmpty { errors.append(s.text("followup_err_uptake_none")) }
+        case .invalid(let e):
+            errors = e.map { error in
+                if error.field == "contribution" { return s.text("followup_err_uptake_id", ["id": error.value ?? ""]) }
+                return s.messages([error]).map { (error.item.map { $0 + " — " } ?? "") + $0 }.joined(separator: " ")
             }
-            switch try await RecordUptake(actor: ctx.actor, contributionID: id, uptake: uptake).run(deps.commands) {
-            case .done: break
-            case .invalid(let e): errors += s.messages(e).map { "#\(id) — " + $0 }
-            case .notFound: errors.append(s.text("followup_err_uptake_id", ["id": raw]))
-            case let other: return Institution.failure(other, s)
-            }
+        case let other: return Institution.failure(other, s)
         }
         guard errors.isEmpty else { return try await uptakePage(s, v, c, draft: draft, errors: errors, status: .unprocessableContent) }
         return Screen.redirect(Screen.with(FollowUpRoute.uptakes(v.id), ok: "followup_uptake_saved"))
