@@ -114,6 +114,8 @@ enum PGImport {
                 """
             try await c.run(text.query)
         }
+        // The chain: the bundle's contributions (appended as they were stored), then its votes in bundle order.
+        try await PGChain.appendVotes(c, consultation.id, events.map { ($0.0, $0.1, $0.2, $0.3) })
         var live: [Target: Tally] = [:]
         for key in order { live[key.target, default: .zero].add(current[key]!.0) }
         for (target, delta) in live.sorted(by: { ($0.key.kindName, $0.key.id) < ($1.key.kindName, $1.key.id) }) {

@@ -146,6 +146,7 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
                     try await c.run(PostgresQuery(unsafeSQL: sql))
                 }
                 for sql in Migrations.postgresAfter[migration.id] ?? [] { try await c.run(PostgresQuery(unsafeSQL: sql)) }
+                try await PGChain.afterMigration(c, migration.id)
                 try await c.run("INSERT INTO schema_migrations (id, applied_at) VALUES (\(migration.id), \(PG.ms(Date())))")
                 return true
             }
@@ -199,10 +200,11 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
         guard let id = try await c.scalar(
             """
             INSERT INTO consultations (slug, title, summary, institution, is_published, opens_at, closes_at, allowed_kinds, provenance,
-                moderation, answer_threshold, answer_deadline_days, report_threshold)
+                moderation, answer_threshold, answer_deadline_days, report_threshold, open_data_salt)
             VALUES (\(new.slug), \(new.title), \(new.summary), \(new.institution), \(isPublished), \(PG.ms(new.opensAt)),
                 \(PG.ms(new.closesAt)), \(PG.kinds(new.allowedKinds)), \(new.provenance), \(new.settings.moderation.rawValue),
-                \(new.settings.answerThreshold), \(new.settings.answerDeadlineDays), \(new.settings.reportThreshold))
+                \(new.settings.answerThreshold), \(new.settings.answerDeadlineDays), \(new.settings.reportThreshold),
+                \(EventChain.hex(EventChain.newSalt())))
             RETURNING id
             """, as: ID.self) else { throw StoreError.constraint("consultation not inserted") }
         return Consultation(
@@ -371,11 +373,14 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
             try await c.run("INSERT INTO contribution_events (contribution_id, event, at) VALUES (\(id), 'hidden', \(PG.ms(new.createdAt)))")
         }
         if let base = new.importedTally { try await setBase(c, .contribution(id), base) }
-        return Contribution(
+        let stored = Contribution(
             id: id, consultationID: new.consultationID, kind: new.kind, articleID: new.articleID, parentID: new.parentID,
             authorID: new.authorID, authorName: new.authorName, title: new.title, body: new.body, rationale: new.rationale,
             stance: new.stance, url: new.url, createdAt: PG.date(PG.ms(new.createdAt)), importedTally: new.importedTally, isHidden: isHidden,
             status: held ? .pending : .published)
+        // Issue 12: every contribution, held ones too, enters the consultation's event chain.
+        try await PGChain.appendContribution(c, stored)
+        return stored
     }
 
     public func contribution(id: ID) async throws -> Contribution? {
@@ -486,12 +491,14 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
         try await bumpTally(c, target, delta)
     }
 
+    /// Appends to the vote log and to the consultation's event chain (issue 12), in the caller's transaction.
     static func appendVoteEvent(_ c: PostgresConnection, _ participantID: ID, _ target: Target, _ value: VoteValue?, _ at: Date) async throws {
         try await c.run(
             """
             INSERT INTO vote_events (participant_id, target_kind, target_id, value, at)
             VALUES (\(participantID), \(target.kindName), \(target.id), \(value?.rawValue), \(PG.ms(at)))
             """)
+        try await PGChain.appendVote(c, participantID, target, value, at)
     }
 
     static func setBase(_ c: PostgresConnection, _ target: Target, _ base: Tally) async throws {

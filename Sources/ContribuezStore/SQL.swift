@@ -124,17 +124,22 @@ enum SQL {
             try db.execute(sql: "INSERT INTO contribution_events (contribution_id, event, at) VALUES (?, 'hidden', ?)", arguments: [id, ms(new.createdAt)])
         }
         if let base = new.importedTally { try setBase(db, .contribution(id), base) }
-        return Contribution(
+        let stored = Contribution(
             id: id, consultationID: new.consultationID, kind: new.kind, articleID: new.articleID, parentID: new.parentID,
             authorID: new.authorID, authorName: new.authorName, title: new.title, body: new.body, rationale: new.rationale,
             stance: new.stance, url: new.url, createdAt: date(ms(new.createdAt)), importedTally: new.importedTally, isHidden: isHidden,
             status: held ? .pending : .published)
+        // Issue 12: every contribution, held ones too, enters the consultation's event chain.
+        try SQLChain.appendContribution(db, stored)
+        return stored
     }
 
+    /// Appends to the vote log and to the consultation's event chain (issue 12), in the caller's transaction.
     static func appendVoteEvent(_ db: Database, _ participantID: ID, _ target: Target, _ value: VoteValue?, _ at: Date) throws {
         try db.execute(
             sql: "INSERT INTO vote_events (participant_id, target_kind, target_id, value, at) VALUES (?, ?, ?, ?, ?)",
             arguments: [participantID, target.kindName, target.id, value?.rawValue, ms(at)])
+        try SQLChain.appendVote(db, participantID, target, value, at)
     }
 
     /// Removes a live vote inside the caller's transaction: the row, a withdrawal event, the counters.
@@ -267,6 +272,8 @@ enum SQLImport {
         let insert = try db.cachedStatement(sql: "INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (?, ?, ?, ?, ?)")
         let update = try db.cachedStatement(sql: "UPDATE votes SET value = ?, cast_at = ? WHERE participant_id = ? AND target_kind = ? AND target_id = ?")
         let event = try db.cachedStatement(sql: "INSERT INTO vote_events (participant_id, target_kind, target_id, value, at) VALUES (?, ?, ?, ?, ?)")
+        // The chain: the bundle's contributions (appended as they were stored), then its votes in bundle order.
+        var chain = try SQLChain.Appender(db, consultationID: consultation.id)
         for v in bundle.votes {
             guard let pid = participantIDs[v.participantKey] else { throw Failure.unknownKey(v.participantKey) }
             let target: Target
@@ -284,7 +291,9 @@ enum SQLImport {
             current[key] = v.value
             live[target, default: .zero].add(v.value)
             try event.execute(arguments: [pid, target.kindName, target.id, v.value.rawValue, SQL.ms(v.at)])
+            try chain.vote(pid, target, v.value, atMilliseconds: SQL.ms(v.at))
         }
+        try chain.finish(db)
         for (target, delta) in live { try SQL.bumpTally(db, target, delta) }
         return consultation
     }

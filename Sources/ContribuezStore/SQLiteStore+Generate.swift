@@ -105,6 +105,8 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertCE = try db.makeStatement(sql: "INSERT INTO contribution_events (contribution_id, event, at) VALUES (?, 'created', ?)")
+            // The event chain (issue 12), kept in memory and written entry by entry like the logs.
+            var chain = try SQLChain.Appender(db, consultationID: c.id)
             var opinionTargets: [Target] = articleIDs.map { .article($0) }
             var usefulTargets: [Target] = []
             for i in 0..<contributions {
@@ -115,20 +117,24 @@ extension SQLiteStore {
                 let article = articleIDs[min(articleIDs.count - 1, Int(u * u * Double(articleIDs.count)))]
                 let author = participantIDs.isEmpty ? nil : participantIDs[Int(rng.next() % UInt64(participantIDs.count))]
                 let at = ms - Int64(rng.next() % 86_400_000)
+                // NB: the random draws keep their order, so a seed gives the same data as before the chain.
+                var title = "", body = "", rationale = "", stance: Stance?, url: String?, articleID: ID? = article
                 switch kind {
                 case .proposal:
-                    try insertC.execute(arguments: [c.id, "proposal", nil, author, "Participant", Self.sentence(&rng, words: 8), Self.sentence(&rng, words: 50), "", nil, nil, at])
+                    title = Self.sentence(&rng, words: 8); body = Self.sentence(&rng, words: 50); articleID = nil
                 case .amendment:
-                    try insertC.execute(arguments: [c.id, "amendment", article, author, "Participant", "", Self.sentence(&rng, words: 60), Self.sentence(&rng, words: 20), nil, nil, at])
+                    body = Self.sentence(&rng, words: 60); rationale = Self.sentence(&rng, words: 20)
                 case .argument:
-                    try insertC.execute(arguments: [c.id, "argument", article, author, "Participant", "", Self.sentence(&rng, words: 35), "",
-                                                    rng.next() % 2 == 0 ? "for" : "against", nil, at])
+                    body = Self.sentence(&rng, words: 35); stance = rng.next() % 2 == 0 ? .for : .against
                 case .source:
-                    try insertC.execute(arguments: [c.id, "source", article, author, "Participant", Self.sentence(&rng, words: 6), Self.sentence(&rng, words: 20), "", nil,
-                                                    "https://example.org/source/\(i)", at])
+                    title = Self.sentence(&rng, words: 6); body = Self.sentence(&rng, words: 20); url = "https://example.org/source/\(i)"
                 }
+                try insertC.execute(arguments: [c.id, kind.rawValue, articleID, author, "Participant", title, body, rationale, stance?.rawValue, url, at])
                 let id = db.lastInsertedRowID
                 try insertCE.execute(arguments: [id, at])
+                try chain.contribution(Contribution(
+                    id: id, consultationID: c.id, kind: kind, articleID: articleID, parentID: nil, authorID: author, authorName: "",
+                    title: title, body: body, rationale: rationale, stance: stance, url: url, createdAt: SQL.date(at)))
                 if kind.votingScale == .opinion { opinionTargets.append(.contribution(id)) } else { usefulTargets.append(.contribution(id)) }
             }
             try db.execute(sql: "UPDATE contributions SET author_name = (SELECT display_name FROM participants p WHERE p.id = contributions.author_id) WHERE consultation_id = ?",
@@ -154,10 +160,12 @@ extension SQLiteStore {
                 let at = ms - Int64(rng.next() % 86_400_000)
                 try insertV.execute(arguments: [p, t.kindName, t.id, v.rawValue, at])
                 try insertVE.execute(arguments: [p, t.kindName, t.id, v.rawValue, at])
+                try chain.vote(p, t, v, atMilliseconds: at)
                 tallies[t, default: .zero].add(v)
                 written += 1
                 if written % 500_000 == 0 { progress("\(written) votes") }
             }
+            try chain.finish(db)
             // The counters and the ranking score, written once per target (the consultation is new: no previous row).
             let insertT = try db.makeStatement(sql: """
                 INSERT INTO tallies (target_kind, target_id, agree, mixed, disagree, useful, score) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -37,6 +37,7 @@ public final class SQLiteStore: Store {
                     try db.execute(sql: sql.replacingOccurrences(of: "AUTOINCREMENT_PK", with: "INTEGER PRIMARY KEY AUTOINCREMENT"))
                 }
                 for sql in Migrations.sqliteAfter[migration.id] ?? [] { try db.execute(sql: sql) }
+                try SQLChain.afterMigration(db, migration.id)
             }
         }
         let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
@@ -63,13 +64,13 @@ public final class SQLiteStore: Store {
         try db.execute(
             sql: """
                 INSERT INTO consultations (slug, title, summary, institution, is_published, opens_at, closes_at, allowed_kinds, provenance,
-                    moderation, answer_threshold, answer_deadline_days, report_threshold)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    moderation, answer_threshold, answer_deadline_days, report_threshold, open_data_salt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [new.slug, new.title, new.summary, new.institution, new.isPublished ? 1 : 0,
                         SQL.ms(new.opensAt), SQL.ms(new.closesAt), SQL.kinds(new.allowedKinds), new.provenance,
                         new.settings.moderation.rawValue, new.settings.answerThreshold, new.settings.answerDeadlineDays,
-                        new.settings.reportThreshold])
+                        new.settings.reportThreshold, SQLChain.newSaltHex()])
         return Consultation(
             id: db.lastInsertedRowID, slug: new.slug, title: new.title, summary: new.summary, institution: new.institution,
             isPublished: new.isPublished, opensAt: SQL.date(SQL.ms(new.opensAt)), closesAt: SQL.date(SQL.ms(new.closesAt)),
