@@ -24,6 +24,8 @@ public enum Conflict: String, Sendable, Equatable {
     case duplicateEmail = "duplicate_email"
     /// The participant already reported this contribution.
     case duplicateReport = "duplicate_report"
+    /// Too many personal-data links asked for in 24 hours (issue 12).
+    case tooManyLinks = "too_many_links"
 }
 
 /// What the vote commands return: the change and the target's new tally.

@@ -69,6 +69,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case answer
     case publishVersion = "publish_version"
     case recordUptake = "record_uptake"
+    /// A participant deleted their account (issue 12): no name, no e-mail, not what was erased.
+    case accountDeleted = "account_deleted"
 }
 
 /// One entry of the append-only audit trail: who, what, on what, why, when.

@@ -241,23 +241,26 @@ public struct Contribution: Sendable, Equatable, Codable {
     public var status: ContributionStatus
     /// Why and when it was hidden, when it is (nil for items hidden on the platform they were imported from).
     public var hidden: HiddenNote?
+    /// Set when its author deleted their account and chose to delete their contributions: the texts are
+    /// empty and pages show « Contribution supprimée par son auteur » where it stood (issue 12).
+    public var erasedAt: Date?
 
     public init(
         id: ID, consultationID: ID, kind: ContributionKind, articleID: ID?, parentID: ID?,
         authorID: ID?, authorName: String, title: String, body: String, rationale: String = "",
         stance: Stance? = nil, url: String? = nil, createdAt: Date, importedTally: Tally? = nil,
-        isHidden: Bool = false, status: ContributionStatus = .published, hidden: HiddenNote? = nil
+        isHidden: Bool = false, status: ContributionStatus = .published, hidden: HiddenNote? = nil, erasedAt: Date? = nil
     ) {
         self.id = id; self.consultationID = consultationID; self.kind = kind
         self.articleID = articleID; self.parentID = parentID; self.authorID = authorID
         self.authorName = authorName; self.title = title; self.body = body
         self.rationale = rationale; self.stance = stance; self.url = url
         self.createdAt = createdAt; self.importedTally = importedTally; self.isHidden = isHidden
-        self.status = status; self.hidden = hidden
+        self.status = status; self.hidden = hidden; self.erasedAt = erasedAt
     }
 
-    /// Shown in full to the public: published and not hidden.
-    public var isPublic: Bool { status == .published && !isHidden }
+    /// Shown in full to the public: published, not hidden, not erased by its author.
+    public var isPublic: Bool { status == .published && !isHidden && erasedAt == nil }
 }
 
 /// Where a contribution stands with moderation.

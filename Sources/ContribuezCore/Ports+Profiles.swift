@@ -12,8 +12,11 @@ public protocol ProfileStore: Sendable {
     func eraseProfile(participantID: ID) async throws -> Bool
     /// Deletes an account in one transaction: withdraws its live votes (appending withdrawal events
     /// and updating tallies), deletes its sessions and profile, detaches its contributions (author
-    /// name `anonymisedName`, no author id), then deletes the participant row. False when there was none.
-    func deleteAccount(participantID: ID, anonymisedName: String, at: Date) async throws -> Bool
+    /// name `anonymisedName`, no author id) and, with `.erase`, empties their texts and sets `erased_at`;
+    /// appends `audit`; then deletes the participant row. False when there was none.
+    func deleteAccount(
+        participantID: ID, anonymisedName: String, contributions: ContributionsOnDeletion, audit: AuditEntry, at: Date
+    ) async throws -> Bool
 
     /// Live opinion votes (agree / mixed / disagree) on the consultation's articles, and on its
     /// visible amendments and proposals.

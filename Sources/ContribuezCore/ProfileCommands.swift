@@ -44,16 +44,18 @@ public struct EraseProfile: Sendable {
 }
 
 /// Deletes the signed-in participant's account after checking the password: votes withdrawn
-/// (tallies and the vote log stay consistent), sessions and profile deleted, contributions kept
-/// under `anonymisedName`.
+/// (tallies and the vote log stay consistent), sessions and profile deleted, and the contributions
+/// either kept under `anonymisedName` or erased in place, as the participant chose (issue 12). The
+/// audit trail records that an account was deleted and the choice, never whose nor what was erased.
 public struct DeleteAccount: Sendable {
     public var actor: Actor?
     public var password: String
     /// The name shown instead of the author's, in the interface language ("Compte supprimé").
     public var anonymisedName: String
+    public var contributions: ContributionsOnDeletion
 
-    public init(actor: Actor?, password: String, anonymisedName: String = "Compte supprimé") {
-        self.actor = actor; self.password = password; self.anonymisedName = anonymisedName
+    public init(actor: Actor?, password: String, anonymisedName: String = "Compte supprimé", contributions: ContributionsOnDeletion = .keep) {
+        self.actor = actor; self.password = password; self.anonymisedName = anonymisedName; self.contributions = contributions
     }
 
     public func run(_ ctx: CommandContext) async throws -> Outcome<Bool> {
@@ -63,9 +65,13 @@ public struct DeleteAccount: Sendable {
               let found = try await ctx.store.credentials(email: email), found.participant.id == participant.id,
               await ctx.hasher.verify(password, against: found.passwordHash)
         else { return .refused(.wrongCredentials) }
+        let now = ctx.clock.now()
+        // NB: no actor id, no name, target id 0: the entry says that an account went, not whose.
+        let audit = AuditEntry(
+            consultationID: nil, actorID: nil, actorName: anonymisedName, action: .accountDeleted, targetKind: "participant",
+            targetID: 0, reason: contributions.rawValue, at: now)
         let deleted = try await ctx.store.deleteAccount(
-            participantID: participant.id, anonymisedName: anonymisedName, at: ctx.clock.now())
+            participantID: participant.id, anonymisedName: anonymisedName, contributions: contributions, audit: audit, at: now)
         return deleted ? .done(true) : .notFound
     }
 }
-

@@ -109,7 +109,8 @@ enum PG {
             authorID: row["author_id"], authorName: row["author_name"], title: row["title"], body: row["body"],
             rationale: row["rationale"], stance: (row["stance"] as String?).flatMap(Stance.init(rawValue:)), url: row["url"],
             createdAt: date(row["created_at"]), importedTally: baseTally(row), isHidden: (row["is_hidden"] as Int) == 1,
-            status: ContributionStatus(rawValue: row["status"]) ?? .published, hidden: hiddenNote(row))
+            status: ContributionStatus(rawValue: row["status"]) ?? .published, hidden: hiddenNote(row),
+            erasedAt: row.row.contains("erased_at") ? (try row["erased_at"] as Int64?).map(date) : nil)
     }
 
     static func hiddenNote(_ row: PGRow) throws -> HiddenNote? {

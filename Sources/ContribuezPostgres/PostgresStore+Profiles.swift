@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import PostgresNIO
 
@@ -34,7 +35,9 @@ extension PostgresStore {
         }
     }
 
-    public func deleteAccount(participantID: ID, anonymisedName: String, at: Date) async throws -> Bool {
+    public func deleteAccount(
+        participantID: ID, anonymisedName: String, contributions: ContributionsOnDeletion, audit: AuditEntry, at: Date
+    ) async throws -> Bool {
         try await write { c in
             // NB: the participant row is locked first, so a vote of this participant racing the deletion
             // either commits before (and is withdrawn here) or fails on the foreign key after.
@@ -53,7 +56,8 @@ extension PostgresStore {
             try await c.run("DELETE FROM sessions WHERE participant_id = \(participantID)")
             try await c.run("DELETE FROM profile_answers WHERE participant_id = \(participantID)")
             try await c.run("DELETE FROM profiles WHERE participant_id = \(participantID)")
-            try await c.run("UPDATE contributions SET author_id = NULL, author_name = \(anonymisedName) WHERE author_id = \(participantID)")
+            try await Self.releaseContributions(c, participantID, anonymisedName: anonymisedName, contributions, at: at)
+            try await Self.appendAudit(c, audit)
             try await c.run("DELETE FROM participants WHERE id = \(participantID)")
             return true
         }

@@ -89,5 +89,6 @@ extension Migrations {
         "0005-follow-up": [
             "CREATE TRIGGER answers_no_update BEFORE UPDATE ON answers BEGIN SELECT RAISE(ABORT, 'answers are versioned, never rewritten'); END",
         ],
+        "0012-personal-data": personalDataSQLite,
     ]
 }

@@ -18,6 +18,7 @@ extension Migrations {
         "0004-institution": postgresGuard("audit_log", "audit_log is append-only", update: true, delete: true),
         // A changed answer is a new row: the earlier ones stay as they were.
         "0005-follow-up": postgresGuard("answers", "answers are versioned, never rewritten", update: true, delete: false),
+        "0012-personal-data": personalDataPostgres,
     ]
 
     /// PostgreSQL text replacing a landed statement where the portable text is not valid PostgreSQL, by

@@ -39,7 +39,9 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteAccount(participantID: ID, anonymisedName: String, at: Date) async throws -> Bool {
+    public func deleteAccount(
+        participantID: ID, anonymisedName: String, contributions: ContributionsOnDeletion, audit: AuditEntry, at: Date
+    ) async throws -> Bool {
         try await pool.write { db in
             guard try Int.fetchOne(db, cachedSQL: "SELECT COUNT(*) FROM participants WHERE id = ?", arguments: [participantID]) ?? 0 > 0
             else { return false }
@@ -56,9 +58,8 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM sessions WHERE participant_id = ?", arguments: [participantID])
             try db.execute(sql: "DELETE FROM profile_answers WHERE participant_id = ?", arguments: [participantID])
             try db.execute(sql: "DELETE FROM profiles WHERE participant_id = ?", arguments: [participantID])
-            try db.execute(
-                sql: "UPDATE contributions SET author_id = NULL, author_name = ? WHERE author_id = ?",
-                arguments: [anonymisedName, participantID])
+            try Self.releaseContributions(db, participantID, anonymisedName: anonymisedName, contributions, at: at)
+            try Self.appendAudit(db, audit)
             try db.execute(sql: "DELETE FROM participants WHERE id = ?", arguments: [participantID])
             return true
         }
