@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezOpenData
 import ContribuezSynthesis
 import Foundation
 import HTTPTypes
@@ -18,8 +19,12 @@ enum SynthesisDownloads {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// RFC 4180: a field with a comma, a quote or a line break is quoted, quotes doubled.
-    static func field(_ s: String) -> String {
+    /// RFC 4180: a field with a comma, a quote or a line break is quoted, quotes doubled. A text that a spreadsheet
+    /// would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading apostrophe, as in the open data
+    /// (`Neutralisation`); numbers (-0.25) are left as they are.
+    static func field(_ raw: String) -> String {
+        let isNumber = !raw.isEmpty && raw.allSatisfy { "0123456789.-+eE".contains($0) } && Double(raw) != nil
+        let s = isNumber ? raw : Neutralisation.neutralise(raw)
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

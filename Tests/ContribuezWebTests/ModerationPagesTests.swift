@@ -154,6 +154,31 @@ struct ModerationPagesTests {
         }
     }
 
+    @Test("on an unpublished consultation, a participant who cannot read it gets 404 from the queue and from the moderation form, even with a bad action")
+    func unpublishedIsNotFound() async throws {
+        // setup
+        let server = try await TestServer.make()
+        let hidden = try await server.store.createConsultation(NewConsultation(
+            slug: "brouillon", title: "Brouillon", summary: "", institution: "Ville", isPublished: false,
+            opensAt: TestServer.t0 - 86_400, closesAt: TestServer.t0 + 86_400))
+        let c = try await server.store.addContribution(NewContribution(
+            consultationID: hidden.id, kind: .proposal, articleID: nil, parentID: nil, authorID: nil, authorName: "X",
+            title: "Pas encore publique", body: "Une proposition d'une consultation non publiée.", createdAt: TestServer.t0))
+        try await server.run { b in
+            try await InstitutionFixtures.account(b, server, "curieux@example.fr", name: "Curieux")
+            try await b.get("/")
+            // act
+            let queue = try await b.get("/consultations/\(hidden.id)/moderation/file")
+            let badAction = try await b.post("/contributions/\(c.id)/moderation", [("action", "nope"), ("reason", "spam")])
+            let goodAction = try await b.post("/contributions/\(c.id)/moderation", [("action", "hide"), ("reason", "spam")])
+            // check
+            #expect(queue.status == .notFound)
+            #expect(badAction.status == .notFound, "a bad action must not tell that the contribution exists")
+            #expect(goodAction.status == .notFound)
+            #expect(try await server.store.contribution(id: c.id)?.isHidden == false)
+        }
+    }
+
     @Test("a priori: a new argument is held, the public does not see it, its author sees « en attente »; approval publishes it")
     func aPriori() async throws {
         // setup

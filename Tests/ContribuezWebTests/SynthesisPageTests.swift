@@ -133,7 +133,7 @@ struct SynthesisPageTests {
         }
     }
 
-    @Test("statement text is escaped on the page and quoted in CSV")
+    @Test("statement text is escaped on the page, quoted in CSV, and a formula is neutralised")
     func escaping() async throws {
         // setup
         let server = try await TestServer.make()
@@ -141,6 +141,10 @@ struct SynthesisPageTests {
         _ = try await server.store.addContribution(NewContribution(
             consultationID: server.demo.id, kind: .proposal, articleID: nil, parentID: nil, authorID: nil, authorName: "X",
             title: hostile, body: hostile, createdAt: TestServer.t0))
+        let formula = "=HYPERLINK(\"http://example.org\";\"clic\")"
+        _ = try await server.store.addContribution(NewContribution(
+            consultationID: server.demo.id, kind: .proposal, articleID: nil, parentID: nil, authorID: nil, authorName: "X",
+            title: formula, body: "-2+3 @SUM(A1)", createdAt: TestServer.t0))
         try await Self.runDirectly(server)
         try await server.run { browser in
             // act
@@ -153,6 +157,10 @@ struct SynthesisPageTests {
             let rows = try CSVRows.parse(csv.body)
             let label = try #require(rows.first?.firstIndex(of: "label"))
             #expect(rows.contains { $0[label] == hostile })
+            #expect(rows.contains { $0[label] == "'" + formula }, "a formula is neutralised with a leading apostrophe")
+            #expect(!rows.contains { $0[label] == formula })
+            let wilson = try #require(rows.first?.firstIndex(of: "wilson_lower_bound"))
+            #expect(rows.dropFirst().allSatisfy { Double($0[wilson]) != nil }, "numbers are left as numbers")
         }
     }
 

@@ -43,6 +43,8 @@ struct ModerationHandlers {
     /// The consultation when the signed-in person may moderate it; else the refusal page.
     func moderated(_ s: Screen, _ id: ID?) async throws -> Result<Consultation, Refusal> {
         guard let id, let c = try await deps.store.consultation(id: id) else { return .failure(Refusal(response: s.notFound())) }
+        // Who may not even read the consultation (unpublished) learns nothing of it: 404, as the commands answer.
+        guard Permissions.can(s.context.actor, .read, on: c, at: now).isAllowed else { return .failure(Refusal(response: s.notFound())) }
         if case .refused(let r) = Permissions.can(s.context.actor, .moderate, on: c, at: now) { return .failure(Refusal(response: s.refused(r))) }
         return .success(c)
     }
@@ -111,6 +113,7 @@ struct ModerationHandlers {
         case .success(let f): form = f
         }
         guard let id = Institution.id(ctx), let item = try await deps.store.contribution(id: id) else { return s.notFound() }
+        if case .failure(let r) = try await moderated(s, item.consultationID) { return r.response }
         guard let action = ModerationAction(rawValue: form.string("action")), let reason = ModerationReason(rawValue: form.string("reason")) else {
             let accepted = form["action"].flatMap(ModerationAction.init(rawValue:)) == nil
                 ? FieldError(field: "action", rule: .unknownValue, value: ModerationAction.allCases.map(\.rawValue).joined(separator: ", "))
