@@ -70,6 +70,8 @@ enum APIDoc {
         var reportThreshold: Int
         var closedEarlyReason: String?
         var sections: [SectionDTO]?
+        /// The event chain's length and head (issue 12): on the single consultation only.
+        var chain: ChainDTO?
 
         init(_ c: Consultation, phase: Phase, sections: [SectionDTO]? = nil) {
             id = c.id; url = SiteRoute.consultation(c.id).path; slug = c.slug; title = c.title; summary = c.summary
@@ -79,6 +81,14 @@ enum APIDoc {
             answerDeadlineDays = c.settings.answerDeadlineDays; reportThreshold = c.settings.reportThreshold
             closedEarlyReason = c.closedEarlyReason
         }
+    }
+
+    /// Where a consultation's event chain stands: what `contribuez verify` checks an export against.
+    struct ChainDTO: Encodable {
+        var length: Int64
+        var head: String
+
+        init(_ h: ChainHead) { length = h.length; head = h.head }
     }
 
     struct AuthorDTO: Encodable {

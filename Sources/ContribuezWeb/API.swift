@@ -212,7 +212,9 @@ struct APIHandlers {
                     tally: .init(tallies[.article(a.id)] ?? .zero, scale: .opinion), importedTally: a.importedTally.map { .init($0, scale: .opinion) })
             })
         }
-        return Self.json(APIDoc.ConsultationDTO(c, phase: c.phase(at: now), sections: dto))
+        var doc = APIDoc.ConsultationDTO(c, phase: c.phase(at: now), sections: dto)
+        doc.chain = .init(try await deps.store.chainHead(consultationID: id))
+        return Self.json(doc)
     }
 
     func proposals(_ req: Request, _ ctx: WebContext) async throws -> Response {

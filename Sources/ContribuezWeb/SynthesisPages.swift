@@ -79,7 +79,7 @@ struct SynthesisHandlers {
         let result = try await stored(c.id)
         let view = SynthesisView(screen: s, consultation: c)
         let data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed,
-                             rankingPage: s.queryInt("classement"))
+                             rankingPage: s.queryInt("classement"), chain: try await deps.store.chainHead(consultationID: c.id))
         return s.html("synthesis", title: s.text("synthesis_title", ["title": c.title]), data: data)
     }
 

@@ -14,7 +14,7 @@ struct SynthesisView {
     /// Clusters shown on the page; the rest are in the downloads.
     static let clustersShown = 30
 
-    func data(latest: SynthesisRun?, result: SynthesisReport?, canRun: Bool, rankingPage: Int = 1) -> [String: Any] {
+    func data(latest: SynthesisRun?, result: SynthesisReport?, canRun: Bool, rankingPage: Int = 1, chain: ChainHead? = nil) -> [String: Any] {
         let c = consultation
         var d: [String: Any] = [
             "consultationTitle": c.title, "consultationURL": SiteRoute.consultation(c.id).path,
@@ -33,6 +33,8 @@ struct SynthesisView {
             case .succeeded: break
             }
         }
+        // The event chain (issue 12): what anyone can check the open data against, with or without a synthesis.
+        if let chain { d["chain"] = ["summary": text("chain_summary", ["n": "\(chain.length)"]), "head": chain.head] }
         guard let r = result else { return d }
         d["result"] = true
         d["computedAt"] = time(r.computedAt)
