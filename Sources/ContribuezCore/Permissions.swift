@@ -31,11 +31,14 @@ public enum Action: Sendable, Equatable, Hashable {
     case readAudit
     /// Give instance roles (organiser, admin). The consultation argument is ignored.
     case manageInstanceRoles
+    /// Publish or take back the open-data package, choose publication at closing, and download it
+    /// before it is public (issue 12). Any phase.
+    case publishOpenData
 
     /// Every action, for the permission table test.
     public static let all: [Action] = [.read, .vote, .withdrawVote] + ContributionKind.allCases.map { .contribute($0) }
         + [.report, .organise, .createConsultation, .editConsultation, .editText, .publish, .close, .manageRoles, .moderate, .answer,
-           .publishVersion, .readAudit, .manageInstanceRoles]
+           .publishVersion, .readAudit, .manageInstanceRoles, .publishOpenData]
 }
 
 /// Why an action is refused. Each reason maps to one message in the catalogue and one HTTP status.
@@ -113,7 +116,7 @@ public enum Permissions {
         case .manageInstanceRoles, .readAudit:
             guard actor != nil else { return .refused(.notSignedIn) }
             return isAdmin ? .allowed : .refused(.adminsOnly)
-        case .organise, .manageRoles:
+        case .organise, .manageRoles, .publishOpenData:
             guard actor != nil else { return .refused(.notSignedIn) }
             return isOrganiser ? .allowed : .refused(.organisersOnly)
         case .editConsultation:

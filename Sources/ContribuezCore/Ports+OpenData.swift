@@ -234,7 +234,7 @@ public protocol OpenDataStore {
     /// Runs `body` with a reader whose reads all see one consistent snapshot (SQLite: a WAL snapshot;
     /// PostgreSQL: one REPEATABLE READ, READ ONLY transaction), so tallies, votes and the chain agree
     /// even while people vote. Keep `body` to the export: the snapshot holds a connection.
-    func withOpenDataReader<R: Sendable>(_ body: @Sendable (any OpenDataReader) async throws -> R) async throws -> R
+    func withOpenDataReader<R>(_ body: (any OpenDataReader) async throws -> R) async throws -> R
 }
 
 /// Row mapping shared by the adapters, so both publish the same states.

@@ -105,6 +105,8 @@ struct PermissionsTests {
         "publishVersion": ["nsi org org nop org org org nop", "nsi org org ok org org org ok", "nsi org org ok org org org ok", "nsi org org ok org org org ok"],
         "readAudit": Array(repeating: "nsi adm adm adm adm adm adm ok", count: 4),
         "manageInstanceRoles": Array(repeating: "nsi adm adm adm adm adm adm ok", count: 4),
+        // Issue 12: the consultation's organisers (and admins) publish its open data, in every phase.
+        "publishOpenData": Array(repeating: "nsi org org ok org org org ok", count: 4),
     ]
 
     static func key(_ action: Action) -> String {
@@ -124,6 +126,7 @@ struct PermissionsTests {
         case .publishVersion: return "publishVersion"
         case .readAudit: return "readAudit"
         case .manageInstanceRoles: return "manageInstanceRoles"
+        case .publishOpenData: return "publishOpenData"
         }
     }
 
