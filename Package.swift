@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(name: "ContribuezCoreTests", dependencies: ["ContribuezCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ContribuezAnalysisTests", dependencies: ["ContribuezAnalysis", "ContribuezTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"]),
+        .testTarget(name: "ContribuezImportTests", dependencies: ["ContribuezImport", "ContribuezCore", "ContribuezStore", "ContribuezTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ContribuezSynthesisTests", dependencies: ["ContribuezSynthesis", "ContribuezCore", "ContribuezStore", "ContribuezAnalysis", "ContribuezImport", "ContribuezTestSupport"]),
         .testTarget(
             name: "ContribuezOpenDataTests",

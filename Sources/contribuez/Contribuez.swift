@@ -191,7 +191,7 @@ struct Copy: AsyncParsableCommand {
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a consultation from another platform's open data.",
-        subcommands: [ImportRepubliqueNumerique.self, ImportPolis.self, ImportVersion.self])
+        subcommands: [ImportRepubliqueNumerique.self, ImportPolis.self, ImportDecidim.self, ImportVersion.self])
 }
 
 struct ImportRepubliqueNumerique: AsyncParsableCommand {
