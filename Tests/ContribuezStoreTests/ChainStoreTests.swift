@@ -7,6 +7,10 @@ import Testing
 /// The event chain of issue 12 on every backend: appended with each event, read back, verified.
 @Suite("Event chain store", .serialized)
 struct ChainStoreTests {
+    static let deletion = AuditEntry(
+        consultationID: nil, actorID: nil, actorName: "Compte supprimé", action: .accountDeleted, targetKind: "participant", targetID: 0,
+        reason: "keep", at: Fixture.t0)
+
     /// The whole chain, read in small pages (so paging is exercised too).
     static func chain(_ store: any Store, _ consultationID: ID) async throws -> [EventChain.Entry] {
         var all: [EventChain.Entry] = []
@@ -39,7 +43,8 @@ struct ChainStoreTests {
         ]
         let withdrawn = try await f.store.withdrawVote(participantID: f.bob.id, target: .contribution(argument.id), at: Fixture.t0 + 8)
         let nothing = try await f.store.withdrawVote(participantID: f.bob.id, target: .contribution(argument.id), at: Fixture.t0 + 9)
-        let deleted = try await f.store.deleteAccount(participantID: f.alice.id, anonymisedName: "Compte supprimé", at: Fixture.t0 + 10)
+        let deleted = try await f.store.deleteAccount(
+            participantID: f.alice.id, anonymisedName: "Compte supprimé", contributions: .keep, audit: Self.deletion, at: Fixture.t0 + 10)
         let entries = try await Self.chain(f.store, f.consultation.id)
         let head = try await f.store.chainHead(consultationID: f.consultation.id)
         // check
