@@ -29,12 +29,14 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 lua="$(pwd)/Benchmarks/scripts/wrk"
 
 start() {  # bin db port
-  "$1" serve --database "$2" --port "$3" --synthesis-every 0 --bcrypt-cost 4 >"$work/serve.log" 2>&1 &
+  "$1" serve --database "$2" --port "$3" --synthesis-every 0 --bcrypt-cost 4 $(limits_off "$1") >"$work/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$3/health" >/dev/null && return; sleep 0.2; done
   echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1
 }
 stop() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; }
+# Rate limits (issue 13) off for the load runs, on binaries that have them (BEFORE_BIN may be older).
+limits_off() { "$1" serve --help 2>&1 | grep -q -- --no-rate-limits && echo --no-rate-limits || true; }
 
 # One wrk run: prints "rps p50 p99".
 run() {  # url connections [script]
@@ -84,7 +86,7 @@ rows() {  # label bin db consultation article tokens(optional)
 # The demo with 1,000 signed-in participants, prepared by the binary under test.
 demo() {  # bin dir
   local db="$2/demo.sqlite" port=18$((RANDOM % 900 + 100))
-  "$1" serve --demo --database "$db" --port "$port" --synthesis-every 0 --bcrypt-cost 4 >"$work/serve.log" 2>&1 & server=$!
+  "$1" serve --demo --database "$db" --port "$port" --synthesis-every 0 --bcrypt-cost 4 $(limits_off "$1") >"$work/serve.log" 2>&1 & server=$!
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
   accounts "$port" 1000 "b" > "$2/tokens"
   stop

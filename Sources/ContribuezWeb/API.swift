@@ -164,8 +164,12 @@ struct APIHandlers {
         var typeErrors: [FieldError] = []
         let email = json.string("email", &typeErrors), password = json.string("password", &typeErrors)
         guard typeErrors.isEmpty else { return invalid(typeErrors, ctx) }
+        if case .limited(let rule, let wait) = try await RateLimiter(deps: deps).signInAttempt(email: email) {
+            return TooManyRequests.problem(rule, retryAfter: wait, lang: ctx.lang, deps.catalogue)
+        }
         switch try await SignIn(email: email, password: password).run(deps.commands) {
         case .done(let p):
+            try await RateLimiter(deps: deps).signedIn(email: email)
             let token = deps.secrets.secret(bytes: 32)
             let now = deps.clock.now()
             let expires = now + Cookies.sessionLifetime

@@ -55,8 +55,12 @@ struct AccountPages {
         case .failure(let r): return r.response
         case .success(let f): form = f
         }
+        if case .limited(let rule, let wait) = try await RateLimiter(deps: deps).signInAttempt(email: form.string("email")) {
+            return TooManyRequests.page(s, rule, retryAfter: wait)
+        }
         switch try await SignIn(email: form.string("email"), password: form.string("password")).run(deps.commands) {
         case .done(let participant):
+            try await RateLimiter(deps: deps).signedIn(email: form.string("email"))
             return try await startSession(participant, then: SiteRoute.home.path)
         default:
             return signInForm(s, draft: ["email": form.string("email")], errors: [s.text("err_wrong_credentials")], status: .unauthorized)

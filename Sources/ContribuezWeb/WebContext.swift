@@ -16,8 +16,12 @@ public struct WebContext: RequestContext {
     /// The signed-in participant's unread notifications, for the layout's nav (pages only).
     var unreadNotifications: Int?
 
+    /// The TCP peer's address (a proxy's when behind one): rate limits resolve the client from it.
+    var peerAddress: String?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     var actor: Actor? { session?.actor }
@@ -43,6 +47,9 @@ public struct WebDependencies: Sendable {
     let synthesisReports = SynthesisReportCache(capacity: 16)
     /// Engagement candidates of closed consultations, for a few seconds.
     let engagementCache = EngagementCache()
+    /// Rate limits (issue 13): production rules, no trusted proxy, unless `serve` says otherwise.
+    public var rateLimits = RateLimitSettings()
+    let rateLimitPurge = RateLimitPurge()
 
     public init(
         store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,

@@ -78,8 +78,21 @@ struct Serve: AsyncParsableCommand {
     var mailFrom: String?
     @Option(help: "Absolute base URL of the site, for links in mails (default: http://HOST:PORT).")
     var publicUrl: String?
+    @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy (address or range, e.g. 10.0.0.0/8) whose Forwarded / X-Forwarded-For headers give the client address for rate limits; repeatable. Without it these headers are ignored.")
+    var trustedProxies: [String] = []
+    @Option(name: .customLong("rate-limit"), help: "Change one rate limit: NAME=COUNT/SECONDS (vote.account=300/60) or NAME=off; repeatable. Names: \(RateLimit.Policy.names.joined(separator: ", ")).")
+    var rateLimits: [String] = []
+    @Flag(help: "Turn every rate limit off. For load benchmarks and crash tests only: never in production.")
+    var noRateLimits = false
+
+    /// The rate limits and trusted proxies from the options.
+    func rateLimitSettings() throws -> RateLimitSettings {
+        let policy = noRateLimits ? RateLimit.Policy.off : try RateLimit.Policy.production.overriding(rateLimits)
+        return RateLimitSettings(policy: policy, trustedProxies: try TrustedProxies(trustedProxies))
+    }
 
     func validate() throws {
+        do { _ = try rateLimitSettings() } catch { throw ValidationError("\(error)") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 4 and 31") }
         guard synthesisEvery >= 0 else { throw ValidationError("--synthesis-every must be 0 or more minutes") }
@@ -113,6 +126,8 @@ struct Serve: AsyncParsableCommand {
         }
         var deps = try await makeDependencies(store: store, hasher: BcryptHasher(cost: bcryptCost), secureCookies: secureCookies)
         deps.smtpConfigured = smtpUrl != nil
+        deps.rateLimits = try rateLimitSettings()
+        if noRateLimits { logger.warning("rate limits are off (--no-rate-limits): for benchmarks only") }
         let app = buildApplication(deps, host: host, port: port, logger: logger)
         let renderWarmUp = startRenderWarmUp(deps, logger: logger); defer { renderWarmUp.cancel() }
         // Scheduled syntheses run off the request path, one consultation at a time.
