@@ -135,8 +135,9 @@ let package = Package(
             name: "ContribuezWebTests",
             dependencies: [
                 "ContribuezWeb", "ContribuezStore", "ContribuezCore", "ContribuezImport", "ContribuezSynthesis", "ContribuezAnalysis", "ContribuezTestSupport",
-                "ContribuezPostgres",
+                "ContribuezPostgres", "ContribuezOpenData",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
     ],

@@ -63,6 +63,8 @@ struct Reply: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields
     var body: String
+    /// The body as received (for compressed or binary responses, which `body` cannot hold).
+    var bytes: [UInt8] = []
 
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
@@ -87,7 +89,7 @@ final class Browser: @unchecked Sendable {
         }
         let buffer: ByteBuffer? = bytes.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
         let reply = try await client.execute(uri: uri, method: method, headers: h, body: buffer) { response in
-            Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
+            Reply(status: response.status, headers: response.headers, body: String(buffer: response.body), bytes: Array(response.body.readableBytesView))
         }
         for c in reply.setCookies {
             let pair = c.split(separator: ";").first.map(String.init) ?? ""

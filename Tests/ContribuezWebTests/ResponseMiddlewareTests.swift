@@ -1,7 +1,9 @@
+import CompressNIO
 import ContribuezCore
 import ContribuezWeb
 import Foundation
 import HTTPTypes
+import NIOCore
 import Testing
 
 @Suite("Cheap repeated reads: ETag, 304, Cache-Control, gzip (issue 10)")
@@ -52,20 +54,43 @@ struct ResponseMiddlewareTests {
             #expect(zipped.headers[.contentEncoding] == "gzip")
             #expect(zipped.headers[.vary]?.contains("Accept-Encoding") == true)
             #expect(refused.headers[.contentEncoding] == nil)
-            // The gzip magic number, and a body much smaller than the page.
-            let bytes = Array(zipped.body.utf8)
-            #expect(bytes.count < plain.body.utf8.count)
+            // The gzip magic number, a body much smaller than the page, and the same page once inflated.
+            #expect(zipped.bytes.prefix(2) == [0x1f, 0x8b])
+            #expect(zipped.bytes.count * 2 < plain.bytes.count)
+            var compressed = ByteBuffer(bytes: zipped.bytes)
+            let inflated = try compressed.decompress(with: .gzip())
+            #expect(String(buffer: inflated) == plain.body)
             #expect(zipped.headers[.eTag] == plain.headers[.eTag])
         }
     }
 
-    @Test("errors and state-changing requests are left alone")
+    @Test("errors and state-changing requests are left alone: no ETag, no 304, no gzip")
     func leftAlone() async throws {
         let server = try await TestServer.make()
+        let article = try await server.firstArticle()
         try await server.run { b in
-            let missing = try await b.get("/consultations/424242")
+            let missing = try await b.get("/consultations/424242", headers: [.acceptEncoding: "gzip"])
             #expect(missing.status == .notFound)
             #expect(missing.headers[.eTag] == nil)
+            #expect(missing.headers[.contentEncoding] == nil)
+            // A POST (a refused vote here: no CSRF token) with a matching If-None-Match is still answered in full.
+            let page = try await b.get("/articles/\(article.id)")
+            let etag = try #require(page.headers[.eTag])
+            let posted = try await b.request(.post, "/articles/\(article.id)/vote",
+                                             headers: [.ifNoneMatch: etag, .acceptEncoding: "gzip", .contentType: "application/x-www-form-urlencoded"],
+                                             body: "value=agree")
+            #expect(posted.status != .notModified)
+            #expect(posted.headers[.eTag] == nil)
+            #expect(posted.headers[.contentEncoding] == nil)
+            #expect(!posted.bytes.isEmpty)
+            // A successful state change (an API vote, 200 with a body) carries no validator either: a cache must not keep it.
+            let token = try await b.apiAccount("etag@example.org")
+            let voted = try await b.request(.put, "/api/v1/articles/\(article.id)/vote",
+                                            headers: [.authorization: "Bearer \(token)", .contentType: "application/json", .acceptEncoding: "gzip"],
+                                            body: "{\"value\":\"agree\"}")
+            #expect(voted.status == .ok, "\(voted.body)")
+            #expect(voted.headers[.eTag] == nil)
+            #expect(voted.headers[.contentEncoding] == nil)
         }
     }
 }
