@@ -1,6 +1,8 @@
 import ContribuezCore
+import ContribuezImport
 import ContribuezOpenData
 import ContribuezStore
+import ContribuezTestSupport
 import Foundation
 import Testing
 
@@ -214,6 +216,37 @@ struct VerifyTests {
         #expect(report.differenceCount == 1, "\(report.text)")
         #expect(report.differences.first?.table == "contributions" && report.differences.first?.expected.hasPrefix("content_sha256 ") == true)
         #expect(report.text.contains("erased by their authors"))
+    }
+
+    @Test("the République numérique import with votes cast here verifies cleanly, imported totals included, and an edited vote is named")
+    func republiqueNumerique() async throws {
+        // setup: the 2015 snapshot (imported totals, hidden items) and live votes on articles and contributions
+        let store = try await OpenDataBackend.sqlite.make()
+        let c = try await store.importConsultation(try RepubliqueNumeriqueImport.bundle(directory: SharedData.url("republique-numerique-2015")))
+        let articles = try await store.articles(consultationID: c.id)
+        let proposals = try await store.contributions(ContributionQuery(consultationID: c.id, kind: .proposal), page: PageRequest(page: 1, perPage: 20)).items
+        var voters: [Participant] = []
+        for i in 0..<6 { voters.append(try await OpenDataFixture.participant(store, "rn\(i)@example.fr", "Votant \(i)")) }
+        for (i, v) in voters.enumerated() {
+            for a in articles.prefix(12) {
+                _ = try await store.castVote(participantID: v.id, target: .article(a.id), value: [.agree, .mixed, .disagree][(i + Int(a.id)) % 3], at: OpenDataFixture.t0)
+            }
+            for p in proposals.prefix(8) {
+                _ = try await store.castVote(participantID: v.id, target: .contribution(p.contribution.id), value: i % 4 == 0 ? .disagree : .agree, at: OpenDataFixture.t0)
+            }
+        }
+        _ = try await store.withdrawVote(participantID: voters[0].id, target: .article(articles[0].id), at: OpenDataFixture.t0 + 1)
+        let bytes = try await OpenDataPackage.write(consultation: c, store: store, exportedAt: OpenDataFixture.t0, to: MemorySink()).bytes
+        // act
+        let report = try OpenDataVerifier.verify(try ZipReader(bytes: bytes))
+        let tampered = try await Self.rewrite(bytes, "votes.csv") { text in
+            Self.editLine(text, column: 3, to: "mixed") { $0[3] == "agree" }.0
+        }
+        let tamperedReport = try OpenDataVerifier.verify(try ZipReader(bytes: tampered))
+        // check
+        #expect(report.isClean, "\(report.text)")
+        #expect(report.text.contains("votes: \(6 * 20 - 1) live votes"), "\(report.text)")
+        #expect(tamperedReport.differenceCount == 1 && tamperedReport.differences.first?.table == "votes", "\(tamperedReport.text)")
     }
 
     @Test("a file that is not a package is refused as such")
