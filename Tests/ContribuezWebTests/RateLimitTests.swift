@@ -177,6 +177,30 @@ struct RateLimitHTTPTests {
         }
     }
 
+    @Test("export downloads are limited; the pages around them are not")
+    func exports() async throws {
+        // setup: 2 downloads an hour per address
+        let server = try await Self.server(try Self.policy("export.address=2/3600"))
+        let id = server.demo.id
+        try await server.run { b in
+            // act
+            let first = try await b.get("/consultations/\(id)/synthese.json")
+            let second = try await b.get("/consultations/\(id)/synthese/tallies")
+            let third = try await b.get("/consultations/\(id)/synthese/groups")
+            let page = try await b.get("/consultations/\(id)/synthese")
+            // check
+            #expect(first.status != .tooManyRequests && second.status != .tooManyRequests)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.body.contains("Trop de téléchargements d’exports depuis votre réseau"))
+            #expect(page.status != .tooManyRequests)
+        }
+        #expect(RateLimitRoutes.action(.get, "/consultations/7/donnees.zip") == .export)
+        #expect(RateLimitRoutes.action(.get, "/compte/donnees.zip") == .export)
+        #expect(RateLimitRoutes.action(.get, "/consultations/7/synthese") == nil)
+        #expect(RateLimitRoutes.action(.post, "/articles/7/vote") == .vote)
+        #expect(RateLimitRoutes.action(.post, "/articles//vote") == nil)
+    }
+
     @Test("X-Forwarded-For is ignored from an untrusted peer and honoured from a trusted proxy")
     func forwardedHeaders() async throws {
         for trusted in [false, true] {
