@@ -7,8 +7,8 @@ import PostgresNIO
 /// The store on PostgreSQL (issue 11): the same ports, the same migrations and the same guarantees as
 /// `SQLiteStore`, for several `contribuez serve` nodes on one database.
 ///
-/// Durability (invariant 2): PostgreSQL's default `synchronous_commit=on`, which this store never lowers:
-/// a COMMIT that returned is in the WAL on disk. One live vote per (participant, target) (invariant 1):
+/// Durability (invariant 2): PostgreSQL's default `synchronous_commit=on`, which this store lowers only in
+/// the transactions of rate-limit counters (`SET LOCAL`, issue 13): a COMMIT that returned is in the WAL on disk. One live vote per (participant, target) (invariant 1):
 /// the primary key of `votes`, written with `INSERT … ON CONFLICT` and a row lock in one transaction
 /// with the counters and the vote log.
 public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Sendable {

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an acknowledged
-/// write survives a crash (invariant 2). GRDB gives one writer and concurrent readers.
+/// write survives a crash (invariant 2); only rate-limit counters commit without waiting for the disk (issue 13). GRDB gives one writer and concurrent readers.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let voteWriter: VoteWriter
