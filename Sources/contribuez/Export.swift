@@ -13,7 +13,7 @@ import Darwin
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a consultation's data.",
-        subcommands: [ExportOpenData.self])
+        subcommands: [ExportOpenData.self, ExportPolis.self])
 }
 
 /// `contribuez export open-data ID --out FILE.zip`: the consultation's open-data package, as served at

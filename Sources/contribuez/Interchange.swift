@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContribuezCore
 import ContribuezImport
+import ContribuezOpenData
 import Foundation
 
 // Interchange with other platforms (issue 12): Decidim's open data in, Polis's openData format out.
@@ -43,5 +44,43 @@ struct ImportDecidim: AsyncParsableCommand {
         } catch {
             throw ValidationError("import failed, nothing was written: \(error)")
         }
+    }
+}
+
+/// `contribuez export polis ID --out DIR`: the consultation in Polis's openData layout.
+struct ExportPolis: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "polis",
+        abstract: "Write a consultation in Polis's openData format (comments.csv, votes.csv, participants-votes.csv, summary.csv, README.md).",
+        discussion: """
+            \(PolisExport.signConvention)
+            Statements are the articles, then the public proposals and amendments (moderated-out ones with moderated = -1); \
+            participants are numbered from 0, with their open-data pseudonym as xid. `contribuez import polis DIR` reads \
+            the folder back with the same tallies. The command line acts with the machine's authority: it exports whether \
+            or not the consultation's open data is public yet.
+            """)
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "The consultation's id.") var consultation: Int64
+    @Option(name: .shortAndLong, help: "The folder to write (created if missing; the five files are replaced).") var out: String
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: out)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("cannot write \(out): it is a file, not a folder")
+        }
+        let store = try await db.open()
+        guard consultation > 0, let c = try await store.consultation(id: consultation) else {
+            throw ValidationError("no consultation with id \(consultation) in \(db.displayName)")
+        }
+        let summary: PolisExport.Summary
+        do {
+            summary = try await store.withOpenDataReader { reader in
+                try await PolisExport.write(consultation: c, reader: reader, to: directory)
+            }
+        } catch let error as CocoaError {
+            throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+        }
+        print("wrote \(out): \(summary.statements) statements (\(summary.hiddenStatements) moderated out), \(summary.votes) votes, \(summary.participants) participants, \(summary.usefulLeftOut) useful votes left out (consultation \(c.id), \(c.slug))")
     }
 }
