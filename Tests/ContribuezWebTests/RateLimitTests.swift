@@ -177,6 +177,24 @@ struct RateLimitHTTPTests {
         }
     }
 
+    @Test("expired counters are deleted by the next limited request, at most once a minute per node")
+    func opportunisticPurge() async throws {
+        // setup: a wrong sign-in leaves counters for the e-mail and the address
+        let server = try await Self.server()
+        let account = try #require(server.deps.rateLimits.policy.rule(.signIn, .account))
+        let key = RateLimiter.emailKey("oubli@example.fr")
+        try await server.run { b in
+            try await b.api(.post, "/sessions", json: ["email": "oubli@example.fr", "password": "faux"])
+            #expect(try await server.store.rateLimitCounter(account, key: key)?.count == 1)
+            // act: two hours later (past the 15-minute window and the next one), any limited request
+            server.clock.advance(by: 7200)
+            try await b.api(.post, "/sessions", json: ["email": "autre@example.fr", "password": "faux"])
+            // check
+            #expect(try await server.store.rateLimitCounter(account, key: key) == nil)
+            #expect(try await server.store.rateLimitCounter(account, key: RateLimiter.emailKey("autre@example.fr"))?.count == 1)
+        }
+    }
+
     @Test("export downloads are limited; the pages around them are not")
     func exports() async throws {
         // setup: 2 downloads an hour per address
