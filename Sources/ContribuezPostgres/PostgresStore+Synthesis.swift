@@ -18,7 +18,7 @@ extension PostgresStore {
             for row in try await c.rows(
                 """
                 \(unescaped: PG.contributionSelect) WHERE c.consultation_id = \(consultationID) AND c.kind IN ('proposal', 'amendment')
-                    AND c.is_hidden = 0 ORDER BY c.id
+                    AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id
                 """) {
                 let k = try PG.contribution(row)
                 let label = k.title.isEmpty ? String(k.body.prefix(120)) : k.title
@@ -33,7 +33,7 @@ extension PostgresStore {
                 WHERE v.value <> 'useful' AND (
                     (v.target_kind = 'article' AND v.target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID)))
                  OR (v.target_kind = 'contribution' AND v.target_id IN (
-                        SELECT id FROM contributions WHERE consultation_id = \(consultationID) AND kind IN ('proposal', 'amendment') AND is_hidden = 0)))
+                        SELECT id FROM contributions WHERE consultation_id = \(consultationID) AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL)))
                 ORDER BY v.participant_id, v.target_kind COLLATE "C", v.target_id
                 """, logger: PG.logger).decode((ID, String, ID, String).self) {
                 guard let value = VoteValue(rawValue: value) else { continue }
@@ -45,7 +45,7 @@ extension PostgresStore {
                 SELECT c.id, c.kind, c.author_id, c.title, c.body, c.rationale, c.created_at, c.parent_id,
                        COALESCE(c.article_id, p.article_id) AS about_article
                 FROM contributions c LEFT JOIN contributions p ON p.id = c.parent_id
-                WHERE c.consultation_id = \(consultationID) AND c.is_hidden = 0 ORDER BY c.id
+                WHERE c.consultation_id = \(consultationID) AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id
                 """) {
                 let title: String = try row["title"], body: String = try row["body"], rationale: String = try row["rationale"]
                 let text = [title, body, rationale].filter { !$0.isEmpty }.joined(separator: "\n")

@@ -15,7 +15,7 @@ extension SQLiteStore {
                 targets.append(.init(target: .article(a.id), kind: .article, label: label, text: a.body, importedTally: a.importedTally, articleID: a.id))
             }
             for row in try Row.fetchAll(
-                db, cachedSQL: SQL.contributionSelect + " WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 ORDER BY c.id",
+                db, cachedSQL: SQL.contributionSelect + " WHERE c.consultation_id = ? AND c.kind IN ('proposal', 'amendment') AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id",
                 arguments: [consultationID]) {
                 let c = SQL.contribution(row)
                 let label = c.title.isEmpty ? String(c.body.prefix(120)) : c.title
@@ -29,7 +29,7 @@ extension SQLiteStore {
                 WHERE v.value <> 'useful' AND (
                     (v.target_kind = 'article' AND v.target_id IN (SELECT id FROM articles WHERE consultation_id = ?))
                  OR (v.target_kind = 'contribution' AND v.target_id IN (
-                        SELECT id FROM contributions WHERE consultation_id = ? AND kind IN ('proposal', 'amendment') AND is_hidden = 0)))
+                        SELECT id FROM contributions WHERE consultation_id = ? AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL)))
                 ORDER BY v.participant_id, v.target_kind, v.target_id
                 """
             let cursor = try Row.fetchCursor(db, sql: voteSQL, arguments: [consultationID, consultationID])
@@ -43,7 +43,7 @@ extension SQLiteStore {
                     SELECT c.id, c.kind, c.author_id, c.title, c.body, c.rationale, c.created_at, c.parent_id,
                            COALESCE(c.article_id, p.article_id) AS about_article
                     FROM contributions c LEFT JOIN contributions p ON p.id = c.parent_id
-                    WHERE c.consultation_id = ? AND c.is_hidden = 0 ORDER BY c.id
+                    WHERE c.consultation_id = ? AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id
                     """,
                 arguments: [consultationID]) {
                 let title: String = row["title"], body: String = row["body"], rationale: String = row["rationale"]

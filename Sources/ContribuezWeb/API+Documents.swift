@@ -122,6 +122,8 @@ enum APIDoc {
         var answer: AnswerBadgeDTO?
         /// What became of it in the text (single contribution only).
         var uptake: UptakeDTO?
+        /// Set when its author deleted their account and erased their contributions (issue 12): no text.
+        var erasedAt: Date?
 
         /// `redact`: a hidden item shown to the public keeps its place with its reason, not its text nor its author.
         init(_ c: Contribution, tally: Tally, replies: Int? = nil, redact: Bool = false) {
@@ -141,6 +143,8 @@ enum APIDoc {
                 author = AuthorDTO(name: "", id: nil, url: nil)
                 title = nil; text = ""; rationale = nil; sourceUrl = nil
             }
+            // Erased by its author (issue 12): the texts are already empty.
+            erasedAt = c.erasedAt
         }
     }
 

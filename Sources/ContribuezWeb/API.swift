@@ -39,6 +39,8 @@ struct APIHandlers {
         OrganiseAPI(api: self).register(on: api)
         ModerationAPI(api: self).register(on: api)
         AnswersAPI(api: self).register(on: api)
+        OpenDataAPI(api: self).register(on: api)
+        PersonalDataAPI(api: self).register(on: api)
     }
 
     // MARK: Plumbing

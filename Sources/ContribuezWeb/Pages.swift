@@ -159,6 +159,7 @@ struct PageHandlers {
         if Permissions.can(ctx.actor, .organise, on: c, at: now) == .allowed { data["organiserURL"] = OrganiseRoute.organiser(id).path }
         if Permissions.can(ctx.actor, .moderate, on: c, at: now) == .allowed { data["queueURL"] = ModerationRoute.queue(id).path }
         try await FollowUpPages(deps: deps).decorateConsultation(&data, s, c)
+        if let openData = try await OpenDataPages(deps: deps).consultationLink(s, c) { data["openData"] = openData }
         return s.html("consultation", title: c.title, data: data)
     }
 
@@ -300,7 +301,12 @@ struct PageHandlers {
                 return s.html("contribution", title: s.text("kind_\(c.kind.rawValue)"), data: data)
             }
         }
-        if canModerate && !c.isPublic { data["queueURL"] = ModerationRoute.queue(consultation.id).path }
+        if c.erasedAt != nil {
+            // Erased by its author (issue 12): the place stays, with the replies of others under it.
+            data["hiddenNote"] = s.hiddenPlaceholder(c)
+            data["heading"] = s.text("kind_\(c.kind.rawValue)")
+        }
+        if canModerate && !c.isPublic && c.erasedAt == nil { data["queueURL"] = ModerationRoute.queue(consultation.id).path }
         var article: Article?
         if let aid = c.articleID { article = try await deps.store.article(id: aid) }
         if let article {
@@ -308,7 +314,9 @@ struct PageHandlers {
             data["backToArticle"] = s.text("back_to_article", ["number": article.number])
         }
         if !c.title.isEmpty { data["title"] = c.title }
-        if c.kind == .amendment, let article {
+        if c.erasedAt != nil {
+            // Nothing of the text to render.
+        } else if c.kind == .amendment, let article {
             data["heading"] = s.text("amendment_of", ["number": article.number]) + " — " + c.authorName
             let diff = RenderJob(key: RenderedKey(.contribution(id), .diff), text: c.body, base: article.body)
             let rationale = RenderJob(key: RenderedKey(.contribution(id), .rationale), text: c.rationale)
@@ -318,7 +326,7 @@ struct PageHandlers {
         } else {
             data["bodyHTML"] = try await deps.views.rendered.html(.body(.contribution(id), c.body), store: deps.store)
         }
-        if let url = c.url { data["sourceURL"] = url }
+        if let url = c.url, c.erasedAt == nil { data["sourceURL"] = url }
         if let parentID = c.parentID, let parent = try await deps.store.contribution(id: parentID) {
             data["parentURL"] = SiteRoute.contribution(parentID).path
             data["parentLabel"] = s.heading(parent)

@@ -31,13 +31,15 @@ struct ProfileHandlers {
         router.post("/compte/supprimer") { req, ctx in try await deleteAccount(req, ctx) }
         router.get("/compte/supprime") { req, ctx in
             let s = screen(req, ctx)
-            return s.html("profile_deleted", title: s.text("account_deleted_title"), data: ["css": ProfileRoute.css])
+            let erased = req.uri.queryParameters["contributions"] == "effacees"
+            return s.html("profile_deleted", title: s.text("account_deleted_title"), data: ["css": ProfileRoute.css, "erased": erased])
         }
         let dashboard = DashboardPages(deps: deps)
         router.get("/consultations/:id/representativite") { req, ctx in try await dashboard.show(req, ctx) }
         router.post("/consultations/:id/representativite/marges") { req, ctx in try await dashboard.upload(req, ctx) }
         router.post("/consultations/:id/representativite/marges/supprimer") { req, ctx in try await dashboard.reset(req, ctx) }
         router.get("/static/profile.css") { _, _ in ProfileStatic.css() }
+        PersonalDataPages(deps: deps).register(on: router)
     }
 
     func screen(_ req: Request, _ ctx: WebContext) -> Screen { Screen(deps: deps, context: ctx, request: req) }
@@ -127,11 +129,14 @@ struct ProfileHandlers {
 
     // MARK: Account
 
-    func account(_ req: Request, _ ctx: WebContext, errors: [String] = [], status: HTTPResponse.Status = .ok) -> Response {
+    func account(
+        _ req: Request, _ ctx: WebContext, errors: [String] = [], status: HTTPResponse.Status = .ok, choice: ContributionsOnDeletion = .keep
+    ) -> Response {
         let s = screen(req, ctx)
         guard ctx.participant != nil else { return s.refused(.notSignedIn) }
         var data = base(s)
         if req.uri.queryParameters["profil"] == "efface" { data["flash"] = s.text("profile_erased") }
+        AccountDataView.decorate(&data, s, choice: choice)
         if !errors.isEmpty { data["errors"] = ["items": errors] }
         return s.html("profile_account", title: s.text("account_title"), data: data, status: status)
     }
@@ -143,14 +148,20 @@ struct ProfileHandlers {
         case .failure(let r): return r.response
         case .success(let f): form = f
         }
-        let command = DeleteAccount(actor: ctx.actor, password: form.string("password"), anonymisedName: deps.catalogue.text("account_deleted_author", .fr))
+        // The choice of issue 12: keep the contributions under « Compte supprimé » (the default) or erase them.
+        guard let choice = ContributionsOnDeletion(rawValue: form["contributions"] ?? ContributionsOnDeletion.keep.rawValue) else {
+            return account(req, ctx, errors: [s.text("account_contributions_invalid")], status: .unprocessableContent)
+        }
+        let command = DeleteAccount(
+            actor: ctx.actor, password: form.string("password"), anonymisedName: deps.catalogue.text("account_deleted_author", .fr),
+            contributions: choice)
         switch try await command.run(deps.commands) {
         case .done:
-            var response = Screen.redirect(ProfileRoute.accountDeleted)
+            var response = Screen.redirect(ProfileRoute.accountDeleted + (choice == .erase ? "?contributions=effacees" : ""))
             response.setCookie(Cookie(name: Cookies.session, value: "", maxAge: 0, path: "/", secure: deps.secureCookies, httpOnly: true, sameSite: .lax))
             return response
         case .refused(.notSignedIn): return s.refused(.notSignedIn)
-        case .refused: return account(req, ctx, errors: [s.text("account_wrong_password")], status: .unprocessableContent)
+        case .refused: return account(req, ctx, errors: [s.text("account_wrong_password")], status: .unprocessableContent, choice: choice)
         default: return s.notFound()
         }
     }

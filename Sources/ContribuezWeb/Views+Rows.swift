@@ -30,8 +30,8 @@ extension Screen {
         let c = r.contribution
         let url = SiteRoute.contribution(c.id).path
         w.raw("\n<li class=\"contribution kind-"); w.text(c.kind.rawValue)
-        if c.isHidden {
-            // A hidden item keeps its place, without its text nor its author.
+        if c.isHidden || c.erasedAt != nil {
+            // A hidden or erased item keeps its place, without its text nor its author.
             w.raw(" hidden-item\">\n  <p class=\"placeholder\"><a href=\""); w.text(url); w.raw("\">"); w.text(hiddenPlaceholder(c))
             w.raw("</a></p>\n</li>\n")
             return
@@ -85,7 +85,7 @@ extension Screen {
         for r in items {
             let c = r.contribution
             let url = SiteRoute.contribution(c.id).path
-            if c.isHidden {
+            if c.isHidden || c.erasedAt != nil {
                 w.raw("<p class=\"amendment hidden-item placeholder\"><a href=\""); w.text(url); w.raw("\">"); w.text(hiddenPlaceholder(c)); w.raw("</a></p>\n")
                 continue
             }

@@ -43,6 +43,8 @@ public struct WebDependencies: Sendable {
     public var secureCookies: Bool
     /// Whether `serve` sends the outbox through an SMTP server (the admin page says when it does not).
     public var smtpConfigured = false
+    /// Absolute base of links in mails, without the trailing slash (`serve --public-url`); tests leave it nil.
+    public var publicURL: String?
     /// Decoded synthesis reports of this store's runs (one cache per application, so per database).
     let synthesisReports = SynthesisReportCache(capacity: 16)
     /// Engagement candidates of closed consultations, for a few seconds.

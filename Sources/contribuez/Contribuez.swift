@@ -126,6 +126,7 @@ struct Serve: AsyncParsableCommand {
         }
         var deps = try await makeDependencies(store: store, hasher: BcryptHasher(cost: bcryptCost), secureCookies: secureCookies)
         deps.smtpConfigured = smtpUrl != nil
+        deps.publicURL = publicBaseURL
         deps.rateLimits = try rateLimitSettings()
         if noRateLimits { logger.warning("rate limits are off (--no-rate-limits): for benchmarks only") }
         let app = buildApplication(deps, host: host, port: port, logger: logger)

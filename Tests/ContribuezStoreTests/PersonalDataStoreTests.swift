@@ -175,6 +175,10 @@ struct PersonalDataStoreTests {
         let tally = try await f.store.tallies([.contribution(amendment.id)])[.contribution(amendment.id)]
         #expect(tally?.agree == 1, "Bob's vote stays, Alice's is withdrawn")
         #expect(try await f.store.participant(id: f.alice.id) == nil)
+        let snapshot = try #require(try await f.store.synthesisSnapshot(consultationID: f.consultation.id))
+        #expect(!snapshot.texts.contains { $0.contributionID == amendment.id } && !snapshot.targets.contains { $0.target == .contribution(amendment.id) },
+                "an erased contribution counts nowhere as text")
+        #expect(snapshot.texts.contains { $0.contributionID == reply.id })
         let trail = try await f.store.auditEntries(consultationID: nil, page: PageRequest(page: 1, perPage: 50)).items
         let entry = try #require(trail.first { $0.action == .accountDeleted })
         #expect(entry.actorID == nil && entry.targetID == 0 && entry.reason == "erase")

@@ -15,6 +15,7 @@ extension Screen {
 
     /// « Masqué par la modération le … : motif » — the public trace of a hidden item, never who hid it.
     func hiddenPlaceholder(_ c: Contribution) -> String {
+        if c.erasedAt != nil { return text("erased_contribution") }
         guard let note = c.hidden else { return text("hidden_contribution") }
         let params = ["date": deps.catalogue.date(note.at, lang), "reason": reasonLabel(note.reason)]
         return text(note.byReports ? "hidden_placeholder_reports" : "hidden_placeholder", params)
