@@ -33,31 +33,36 @@ public struct QueuedMail: Sendable, Equatable {
     /// The last failure, for admins (an SMTP code and text, never the body).
     public var lastError: String?
     public var sentAt: Date?
+    /// When the sender gave up on it: the server refused it for good (a 5xx on the recipient or the message), or it
+    /// failed too many times (`MailSender.maxAttempts`). It is never tried again and stays for the admin to see.
+    public var abandonedAt: Date?
 
     public init(
         id: ID, to: String, subject: String, text: String, unsubscribeURL: String?, kind: String, createdAt: Date,
-        attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, sentAt: Date? = nil
+        attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, sentAt: Date? = nil, abandonedAt: Date? = nil
     ) {
         self.id = id; self.to = to; self.subject = subject; self.text = text; self.unsubscribeURL = unsubscribeURL
         self.kind = kind; self.createdAt = createdAt; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt
-        self.lastError = lastError; self.sentAt = sentAt
+        self.lastError = lastError; self.sentAt = sentAt; self.abandonedAt = abandonedAt
     }
 }
 
 /// What the admin page shows of the outbox.
 public struct OutboxStatus: Sendable, Equatable {
-    /// Mails not sent yet.
+    /// Mails not sent yet and still to be tried.
     public var queued: Int
     /// Queued mails that failed at least once.
     public var failing: Int
     public var sent: Int
     public var oldestQueuedAt: Date?
-    /// Queued mails that failed, up to 20, the most recent failure first.
+    /// Mails that failed, queued or given up, up to 20, the most recent failure first.
     public var recentFailures: [QueuedMail]
+    /// Mails the sender gave up on (refused for good, or too many failures).
+    public var abandoned: Int
 
-    public init(queued: Int, failing: Int, sent: Int, oldestQueuedAt: Date?, recentFailures: [QueuedMail]) {
+    public init(queued: Int, failing: Int, sent: Int, oldestQueuedAt: Date?, recentFailures: [QueuedMail], abandoned: Int = 0) {
         self.queued = queued; self.failing = failing; self.sent = sent; self.oldestQueuedAt = oldestQueuedAt
-        self.recentFailures = recentFailures
+        self.recentFailures = recentFailures; self.abandoned = abandoned
     }
 }
 
@@ -79,5 +84,8 @@ public protocol MailOutbox: Sendable {
     func markMailSent(id: ID, at: Date) async throws
     /// Records a failed attempt: one more attempt, the error, and the next try at `retryAt`.
     func markMailFailed(id: ID, error: String, retryAt: Date) async throws
+    /// Records a last failed attempt after which the mail is never tried again (`abandonedAt`). A mail already sent
+    /// is left as it was.
+    func markMailAbandoned(id: ID, error: String, at: Date) async throws
     func outboxStatus() async throws -> OutboxStatus
 }

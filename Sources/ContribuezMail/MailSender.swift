@@ -12,6 +12,9 @@ import ServiceLifecycle
 /// down) goes again; its Message-ID stays the same so receivers can tell.
 public final class MailSender: Service, Sendable {
     public static let batchSize = 50
+    /// Failed attempts after which a mail is given up: with the backoff from 1 minute to 6 hours, about six days,
+    /// after which a notification or a digest has lost its point.
+    public static let maxAttempts = 30
     /// How long a sender keeps the mails it claimed (seconds): far more than a batch takes to send.
     public static let claimFor: TimeInterval = 15 * 60
 
@@ -62,6 +65,15 @@ public final class MailSender: Service, Sendable {
                 let failures = mail.attempts + 1
                 let retryAt = clock.now().addingTimeInterval(Self.backoff(failures: failures))
                 let smtp = error as? SMTPError
+                if smtp?.isPermanentForThisMail == true || failures >= Self.maxAttempts {
+                    logger.warning("mail given up", metadata: [
+                        "mail.id": "\(mail.id)", "smtp.code": "\(smtp?.code.map(String.init) ?? "-")",
+                        "attempts": "\(failures)", "error.kind": "\(Self.kind(of: error))",
+                    ])
+                    try await outbox.markMailAbandoned(id: mail.id, error: smtp?.description ?? String(describing: error), at: clock.now())
+                    round.failed += 1
+                    continue
+                }
                 // NB: never the recipient nor the body in logs (personal data): the id and the code say enough.
                 logger.warning("mail not sent, will retry", metadata: [
                     "mail.id": "\(mail.id)", "smtp.code": "\(smtp?.code.map(String.init) ?? "-")",

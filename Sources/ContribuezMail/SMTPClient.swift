@@ -25,6 +25,17 @@ public enum SMTPError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var code: Int? { if case .rejected(let code, _, _) = self { code } else { nil } }
 
+    /// True when sending this mail again cannot succeed: the server refused its recipient or its content for good
+    /// (a 5xx reply to RCPT TO or at the end of DATA), or the recipient is not an address. A 5xx on the greeting,
+    /// EHLO, AUTH or MAIL FROM is about the server or our settings, which an admin can fix: those are retried.
+    public var isPermanentForThisMail: Bool {
+        switch self {
+        case .invalidRecipient: true
+        case .rejected(let code, _, let command): (500...599).contains(code) && (command == "RCPT TO" || command == "end of DATA")
+        default: false
+        }
+    }
+
     /// Short and free of personal data: fit for logs and the admin page.
     public var description: String {
         switch self {

@@ -20,7 +20,7 @@ extension PostgresStore {
         try await single { c in
             try await c.rows(
                 """
-                SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= \(PG.ms(at))
+                SELECT * FROM mail_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= \(PG.ms(at))
                 ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
                 """).map(Self.queuedMail)
         }
@@ -35,7 +35,7 @@ extension PostgresStore {
                 UPDATE mail_outbox SET claimed_until = \(PG.ms(claimUntil))
                 WHERE id IN (
                     SELECT id FROM mail_outbox
-                    WHERE sent_at IS NULL AND next_attempt_at <= \(PG.ms(at)) AND (claimed_until IS NULL OR claimed_until <= \(PG.ms(at)))
+                    WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= \(PG.ms(at)) AND (claimed_until IS NULL OR claimed_until <= \(PG.ms(at)))
                     ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
                     FOR UPDATE SKIP LOCKED)
                 RETURNING *
@@ -65,21 +65,35 @@ extension PostgresStore {
         }
     }
 
+    public func markMailAbandoned(id: ID, error: String, at: Date) async throws {
+        try await write { c in
+            // NB: the same table lock as markMailFailed keeps failure_seq unique.
+            try await c.run("LOCK TABLE mail_outbox IN SHARE ROW EXCLUSIVE MODE")
+            try await c.run(
+                """
+                UPDATE mail_outbox SET attempts = attempts + 1, last_error = \(String(error.prefix(1000))), abandoned_at = \(PG.ms(at)), claimed_until = NULL,
+                    failure_seq = (SELECT COALESCE(MAX(failure_seq), 0) + 1 FROM mail_outbox)
+                WHERE id = \(id) AND sent_at IS NULL
+                """)
+        }
+    }
+
     public func outboxStatus() async throws -> OutboxStatus {
         try await read { c in
             let counts = try await c.one(
                 """
-                SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), 0) AS queued,
-                       COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS failing,
+                SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND abandoned_at IS NULL THEN 1 ELSE 0 END), 0) AS queued,
+                       COALESCE(SUM(CASE WHEN sent_at IS NULL AND abandoned_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS failing,
                        COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent,
-                       MIN(CASE WHEN sent_at IS NULL THEN created_at END) AS oldest
+                       COALESCE(SUM(CASE WHEN abandoned_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS abandoned,
+                       MIN(CASE WHEN sent_at IS NULL AND abandoned_at IS NULL THEN created_at END) AS oldest
                 FROM mail_outbox
                 """)
             let failures = try await c.rows(
                 "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts > 0 ORDER BY failure_seq DESC LIMIT 20").map(Self.queuedMail)
             return OutboxStatus(
                 queued: try counts?["queued"] ?? 0, failing: try counts?["failing"] ?? 0, sent: try counts?["sent"] ?? 0,
-                oldestQueuedAt: (try counts?["oldest"] as Int64?).map(PG.date), recentFailures: failures)
+                oldestQueuedAt: (try counts?["oldest"] as Int64?).map(PG.date), recentFailures: failures, abandoned: try counts?["abandoned"] ?? 0)
         }
     }
 
@@ -88,6 +102,6 @@ extension PostgresStore {
             id: row["id"], to: row["recipient"], subject: row["subject"], text: row["body"], unsubscribeURL: row["unsubscribe_url"],
             kind: row["kind"], createdAt: PG.date(row["created_at"]), attempts: row["attempts"],
             nextAttemptAt: PG.date(row["next_attempt_at"]), lastError: row["last_error"],
-            sentAt: (row["sent_at"] as Int64?).map(PG.date))
+            sentAt: (row["sent_at"] as Int64?).map(PG.date), abandonedAt: (row["abandoned_at"] as Int64?).map(PG.date))
     }
 }

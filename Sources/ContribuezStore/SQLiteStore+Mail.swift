@@ -19,7 +19,7 @@ extension SQLiteStore {
     public func dueMails(at: Date, limit: Int) async throws -> [QueuedMail] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                db, sql: "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
                 arguments: [SQL.ms(at), max(0, limit)]).map(Self.queuedMail)
         }
     }
@@ -29,7 +29,7 @@ extension SQLiteStore {
         try await pool.write { db in
             let mails = try Row.fetchAll(
                 db, sql: """
-                    SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+                    SELECT * FROM mail_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
                     ORDER BY next_attempt_at, id LIMIT ?
                     """,
                 arguments: [SQL.ms(at), SQL.ms(at), max(0, limit)]).map(Self.queuedMail)
@@ -60,14 +60,27 @@ extension SQLiteStore {
         }
     }
 
+    public func markMailAbandoned(id: ID, error: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, abandoned_at = ?, claimed_until = NULL,
+                        failure_seq = (SELECT COALESCE(MAX(failure_seq), 0) + 1 FROM mail_outbox)
+                    WHERE id = ? AND sent_at IS NULL
+                    """,
+                arguments: [String(error.prefix(1000)), SQL.ms(at), id])
+        }
+    }
+
     public func outboxStatus() async throws -> OutboxStatus {
         try await pool.read { db in
             let counts = try Row.fetchOne(
                 db, sql: """
-                    SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), 0) AS queued,
-                           COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS failing,
+                    SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND abandoned_at IS NULL THEN 1 ELSE 0 END), 0) AS queued,
+                           COALESCE(SUM(CASE WHEN sent_at IS NULL AND abandoned_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS failing,
                            COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent,
-                           MIN(CASE WHEN sent_at IS NULL THEN created_at END) AS oldest
+                           COALESCE(SUM(CASE WHEN abandoned_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS abandoned,
+                           MIN(CASE WHEN sent_at IS NULL AND abandoned_at IS NULL THEN created_at END) AS oldest
                     FROM mail_outbox
                     """)
             let failures = try Row.fetchAll(
@@ -75,7 +88,7 @@ extension SQLiteStore {
                 .map(Self.queuedMail)
             return OutboxStatus(
                 queued: counts?["queued"] ?? 0, failing: counts?["failing"] ?? 0, sent: counts?["sent"] ?? 0,
-                oldestQueuedAt: (counts?["oldest"] as Int64?).map(SQL.date), recentFailures: failures)
+                oldestQueuedAt: (counts?["oldest"] as Int64?).map(SQL.date), recentFailures: failures, abandoned: counts?["abandoned"] ?? 0)
         }
     }
 
@@ -84,6 +97,6 @@ extension SQLiteStore {
             id: row["id"], to: row["recipient"], subject: row["subject"], text: row["body"], unsubscribeURL: row["unsubscribe_url"],
             kind: row["kind"], createdAt: SQL.date(row["created_at"]), attempts: row["attempts"],
             nextAttemptAt: SQL.date(row["next_attempt_at"]), lastError: row["last_error"],
-            sentAt: (row["sent_at"] as Int64?).map(SQL.date))
+            sentAt: (row["sent_at"] as Int64?).map(SQL.date), abandonedAt: (row["abandoned_at"] as Int64?).map(SQL.date))
     }
 }

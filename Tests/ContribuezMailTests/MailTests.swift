@@ -30,7 +30,9 @@ struct MailTests {
 
     static func row(_ store: SQLiteStore, _ id: ID) async throws -> QueuedMail? {
         let all = try await store.dueMails(at: .distantFuture, limit: 1000)
-        return all.first { $0.id == id }
+        // A mail given up is no longer due: the admin's list of recent failures still shows it.
+        if let due = all.first(where: { $0.id == id }) { return due }
+        return try await store.outboxStatus().recentFailures.first { $0.id == id }
     }
 
     // MARK: Configuration
@@ -249,6 +251,60 @@ struct MailTests {
         let status = try await store.outboxStatus()
         #expect(status.queued == 1 && status.failing == 1 && status.sent == 0 && status.recentFailures.map(\.id) == [id])
         #expect(server.received.isEmpty)
+    }
+
+    @Test("a recipient refused for good (550) or an invalid address is given up after one attempt: never tried again, counted apart; a temporary refusal (450) is retried")
+    func givenUp() async throws {
+        // setup
+        let server = try await TestSMTPServer(mode: .refuseRecipient(550)).start()
+        defer { Task { await server.stop() } }
+        let store = try Self.freshStore()
+        let refused = try await store.enqueueMail(Self.mail(), at: Self.t0)
+        let invalid = try await store.enqueueMail(NewMail(to: "lea@example.fr\r\nRCPT TO:<x@example.org>", subject: "s", text: "t", kind: "digest"), at: Self.t0)
+        let clock = FixedClock(Self.t0)
+        // act
+        let round = try await Self.sender(store, server, clock: clock).sendDue()
+        clock.advance(by: 30 * 86_400)
+        let later = try await Self.sender(store, server, clock: clock).sendDue()
+        server.mode = .refuseRecipient(450)
+        let temporary = try await store.enqueueMail(Self.mail(), at: clock.now())
+        _ = try await Self.sender(store, server, clock: clock).sendDue()
+        // check
+        #expect(round == MailSender.Round(sent: 0, failed: 2))
+        #expect(later == MailSender.Round(sent: 0, failed: 0), "a mail given up is never claimed again")
+        let r = try #require(try await Self.row(store, refused))
+        #expect(r.attempts == 1 && r.sentAt == nil && r.abandonedAt == Self.t0)
+        #expect(r.lastError?.hasPrefix("550 ") == true)
+        #expect(try await Self.row(store, invalid)?.abandonedAt == Self.t0)
+        let t = try #require(try await Self.row(store, temporary))
+        #expect(t.abandonedAt == nil && t.attempts == 1, "450 is temporary: retried")
+        let status = try await store.outboxStatus()
+        #expect(status.abandoned == 2 && status.queued == 1 && status.failing == 1)
+        #expect(Set(status.recentFailures.map(\.id)) == [refused, invalid, temporary])
+        #expect(try await store.dueMails(at: clock.now().addingTimeInterval(86_400), limit: 10).map(\.id) == [temporary])
+    }
+
+    @Test("a mail that keeps failing is given up at its 30th attempt, not retried every six hours forever")
+    func givenUpAfterMaxAttempts() async throws {
+        // setup: a server that refuses every greeting temporarily
+        let server = try await TestSMTPServer(mode: .refuseGreeting(421)).start()
+        defer { Task { await server.stop() } }
+        let store = try Self.freshStore()
+        let id = try await store.enqueueMail(Self.mail(), at: Self.t0)
+        let clock = FixedClock(Self.t0)
+        let sender = try Self.sender(store, server, clock: clock)
+        // act: each round at the mail's next attempt
+        var rounds = 0
+        while let row = try await Self.row(store, id), row.abandonedAt == nil, rounds < 40 {
+            clock.set(row.nextAttemptAt)
+            try await sender.sendDue()
+            rounds += 1
+        }
+        // check
+        let row = try #require(try await Self.row(store, id))
+        #expect(rounds == MailSender.maxAttempts)
+        #expect(row.attempts == MailSender.maxAttempts && row.abandonedAt != nil)
+        #expect(row.abandonedAt!.timeIntervalSince(Self.t0) > 5 * 86_400, "about six days of tries")
     }
 
     @Test("a server that drops the connection in the middle of DATA leaves the mail queued")

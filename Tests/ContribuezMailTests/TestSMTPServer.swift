@@ -13,6 +13,8 @@ final class TestSMTPServer: @unchecked Sendable {
         case refuseGreeting(Int)
         /// Answers MAIL FROM with this code.
         case refuseMail(Int)
+        /// Answers RCPT TO with this code (550: no such mailbox).
+        case refuseRecipient(Int)
         /// Closes the connection on the first line of the message.
         case dropMidData
         /// Accepts the connection and never says a word.
@@ -194,7 +196,9 @@ final class TestSMTPServer: @unchecked Sendable {
             case "MAIL":
                 if case .refuseMail(let code) = server.mode { reply(context, "\(code) 4.3.0 try again later"); return }
                 mailFrom = Self.path(argument); reply(context, "250 2.1.0 ok")
-            case "RCPT": rcptTo.append(Self.path(argument)); reply(context, "250 2.1.5 ok")
+            case "RCPT":
+                if case .refuseRecipient(let code) = server.mode { reply(context, "\(code) 5.1.1 no such mailbox"); return }
+                rcptTo.append(Self.path(argument)); reply(context, "250 2.1.5 ok")
             case "DATA": inData = true; reply(context, "354 end with <CRLF>.<CRLF>")
             case "RSET": mailFrom = ""; rcptTo = []; reply(context, "250 2.0.0 reset")
             case "NOOP": reply(context, "250 2.0.0 ok")

@@ -37,6 +37,29 @@ struct NodeLeaseTests {
         #expect(Set(after) == ids.subtracting([sorted[1]]))
     }
 
+    @Test("a mail given up is never claimed nor due again, is counted apart and listed with its error; a sent mail cannot be given up", arguments: Backend.all)
+    func abandoned(_ backend: Backend) async throws {
+        let store = try await backend.make()
+        let a = try await store.enqueueMail(NewMail(to: "a@example.fr", subject: "A", text: "T", kind: "notification"), at: Self.t0)
+        let b = try await store.enqueueMail(NewMail(to: "b@example.fr", subject: "B", text: "T", kind: "notification"), at: Self.t0)
+        let c = try await store.enqueueMail(NewMail(to: "c@example.fr", subject: "C", text: "T", kind: "notification"), at: Self.t0)
+        // act
+        _ = try await store.claimDueMails(at: Self.t0, limit: 10, claimUntil: Self.t0.addingTimeInterval(600))
+        try await store.markMailAbandoned(id: a, error: "550 5.1.1 no such mailbox (after RCPT TO)", at: Self.t0)
+        try await store.markMailSent(id: c, at: Self.t0)
+        try await store.markMailAbandoned(id: c, error: "late", at: Self.t0)
+        let later = Self.t0.addingTimeInterval(86_400)
+        let claimed = try await store.claimDueMails(at: later, limit: 10, claimUntil: later.addingTimeInterval(600)).map(\.id)
+        let status = try await store.outboxStatus()
+        // check
+        #expect(claimed == [b])
+        #expect(try await store.dueMails(at: later, limit: 10).map(\.id) == [b])
+        #expect(status.abandoned == 1 && status.queued == 1 && status.sent == 1 && status.failing == 0)
+        let given = try #require(status.recentFailures.first { $0.id == a })
+        #expect(given.abandonedAt == Self.t0 && given.attempts == 1 && given.lastError?.hasPrefix("550") == true)
+        #expect(!status.recentFailures.contains { $0.id == c }, "a sent mail stays sent")
+    }
+
     @Test("a job lease has one holder until it expires or is released", arguments: Backend.all)
     func leases(_ backend: Backend) async throws {
         let store = try await backend.make()

@@ -112,10 +112,11 @@ struct NotificationPages {
         var d: [String: Any] = [
             "counts": [
                 ["label": s.text("followup_outbox_queued"), "n": "\(o.queued)"], ["label": s.text("followup_outbox_failing"), "n": "\(o.failing)"],
-                ["label": s.text("followup_outbox_sent"), "n": "\(o.sent)"],
+                ["label": s.text("followup_outbox_sent"), "n": "\(o.sent)"], ["label": s.text("mail_outbox_abandoned"), "n": "\(o.abandoned)"],
             ],
             "failures": o.recentFailures.map { m -> [String: Any] in
-                ["to": m.to, "subject": m.subject, "error": m.lastError ?? "", "attempts": "\(m.attempts)", "next": s.dateTime(m.nextAttemptAt)]
+                ["to": m.to, "subject": m.subject, "error": m.lastError ?? "", "attempts": "\(m.attempts)",
+                 "next": m.abandonedAt.map { s.text("mail_outbox_given_up", ["date": s.dateTime($0)]) } ?? s.dateTime(m.nextAttemptAt)]
             },
             "hasFailures": !o.recentFailures.isEmpty,
         ]
