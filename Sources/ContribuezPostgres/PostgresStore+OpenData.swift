@@ -47,10 +47,11 @@ struct PostgresOpenDataReader: OpenDataReader {
     }
 
     /// The consultation's targets, as a filter on a `kind`/`id` pair of columns; the consultation id is `$1`.
+    /// NB: a CASE rather than an OR, as on SQLite, so a page of votes is a range of the primary key.
     static func ofConsultation(kind: String, id: String) -> String {
         """
-        ((\(kind) = 'article' AND \(id) IN (SELECT id FROM articles WHERE consultation_id = $1))
-          OR (\(kind) = 'contribution' AND \(id) IN (SELECT id FROM contributions WHERE consultation_id = $1)))
+        (CASE \(kind) WHEN 'article' THEN \(id) IN (SELECT id FROM articles WHERE consultation_id = $1)
+          ELSE \(id) IN (SELECT id FROM contributions WHERE consultation_id = $1) END)
         """
     }
 

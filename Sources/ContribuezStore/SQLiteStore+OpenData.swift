@@ -51,10 +51,12 @@ struct SQLiteOpenDataReader: OpenDataReader {
     }
 
     /// The consultation's targets, as a filter on a `kind`/`id` pair of columns.
+    /// NB: a CASE, not an OR: with an OR, SQLite answers a keyset page of votes through the target index
+    /// and sorts every vote of the consultation for each page; the CASE leaves it the primary key range.
     static func ofConsultation(kind: String, id: String) -> String {
         """
-        ((\(kind) = 'article' AND \(id) IN (SELECT id FROM articles WHERE consultation_id = :c))
-          OR (\(kind) = 'contribution' AND \(id) IN (SELECT id FROM contributions WHERE consultation_id = :c)))
+        (CASE \(kind) WHEN 'article' THEN \(id) IN (SELECT id FROM articles WHERE consultation_id = :c)
+          ELSE \(id) IN (SELECT id FROM contributions WHERE consultation_id = :c) END)
         """
     }
 

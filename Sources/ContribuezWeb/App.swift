@@ -63,6 +63,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     OrganiseHandlers(deps: deps).register(on: router)
     ModerationHandlers(deps: deps).register(on: router)
     FollowUpPages(deps: deps).register(on: router)
+    OpenDataPages(deps: deps).register(on: router)
     // NB: the cheapest route (the benchmark ceiling): one `SELECT 1` on a pooled connection, no session.
     router.get("/health") { [store = deps.store] _, context -> Response in
         do {

@@ -53,6 +53,9 @@ struct ExportOpenData: AsyncParsableCommand {
             try? handle.close()
             if !finished { try? FileManager.default.removeItem(at: temporary) }
         }
+        // NB: an interrupted export (Ctrl-C, kill) must not leave its temporary file behind either.
+        let cleanup = TemporaryFileCleanup(path: temporary.path)
+        defer { cleanup.cancel() }
 
         let store = try await db.open()
         guard consultation > 0, let c = try await store.consultation(id: consultation) else {
@@ -71,6 +74,29 @@ struct ExportOpenData: AsyncParsableCommand {
         bar.done()
         let seconds = Date().timeIntervalSince(started)
         print("wrote \(out): \(sink.written) bytes, \(bar.totalRows) rows in \(String(format: "%.1f", seconds)) s (consultation \(c.id), \(c.slug))")
+    }
+}
+
+/// Removes a temporary file when SIGINT or SIGTERM stops the process, then exits as the signal would.
+final class TemporaryFileCleanup: @unchecked Sendable {
+    let sources: [any DispatchSourceSignal]
+
+    init(path: String) {
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                unlink(path)
+                _exit(128 + sig)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL)
     }
 }
 

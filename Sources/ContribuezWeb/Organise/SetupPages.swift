@@ -145,6 +145,7 @@ struct SetupPages {
             if let e = s.errors(st.closeErrors) { close["errors"] = e }
             data["close"] = close
         }
+        if let openData = try await OpenDataPages(deps: deps).organiserSection(s, c) { data["openData"] = openData }
         return s.html("organise_consultation", title: s.text("organise_title", ["title": c.title]), data: data, status: status)
     }
 
