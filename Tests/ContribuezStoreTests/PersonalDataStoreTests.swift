@@ -185,6 +185,32 @@ struct PersonalDataStoreTests {
         #expect(!entry.actorName.contains("Alice") && !entry.detail.contains("alice"))
     }
 
+    @Test("migration 0012 keeps the audit trail as it was, append-only, and lets it take account_deleted")
+    func migrationKeepsTrail() async throws {
+        // setup
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-0012-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("old.sqlite").path
+        let old = try SQLiteStore(path: path, migrateUpTo: "0011-open-data")
+        let before = AuditEntry(consultationID: nil, actorID: 7, actorName: "Ancienne", action: .grantInstanceRole, targetKind: "participant",
+                                targetID: 7, reason: "admin", at: Fixture.t0)
+        try await old.appendAudit(before)
+        try await old.appendAudit(before)
+        // act
+        let store = try SQLiteStore(path: path)
+        try await store.appendAudit(Self.audit)
+        // check
+        let trail = try await store.auditEntries(consultationID: nil, page: PageRequest(page: 1, perPage: 10)).items
+        #expect(trail.map(\.sequence) == [1, 2, 3])
+        #expect(trail.map(\.action) == [.grantInstanceRole, .grantInstanceRole, .accountDeleted])
+        #expect(trail[0].actorName == "Ancienne")
+        #expect(throws: (any Error).self, "still append-only") { try store.unsafeExecuteForTests("DELETE FROM audit_log") }
+        #expect(throws: (any Error).self, "still append-only") { try store.unsafeExecuteForTests("UPDATE audit_log SET actor_name = 'x'") }
+        #expect(throws: (any Error).self, "the CHECK still refuses unknown actions") {
+            try store.unsafeExecuteForTests("INSERT INTO audit_log (actor_name, action, target_kind, target_id, reason, detail, at) VALUES ('x', 'nope', 'p', 0, '', '', 0)")
+        }
+    }
+
     @Test("deleting with keep leaves the texts under « Compte supprimé »", arguments: Backend.all)
     func keep(_ backend: Backend) async throws {
         // setup
