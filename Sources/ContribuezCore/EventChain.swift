@@ -118,7 +118,30 @@ public enum EventChain {
     public static func nextHash(previous: String, _ entry: Entry) -> String {
         var sha = SHA256()
         sha.update(hexBytes(previous) ?? [UInt8](repeating: 0, count: 32))
-        sha.update(Array(canonicalLine(entry).utf8))
+        // NB: the canonical line's bytes, written directly (the same text as `canonicalLine`, without
+        // building the string: millions of entries go through here).
+        var line = [UInt8]()
+        line.reserveCapacity(200)
+        func decimal(_ v: Int64) {
+            if v < 0 { line.append(45) }
+            var m = v.magnitude
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                          UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var n = 0
+            withUnsafeMutableBytes(of: &digits) { d in
+                repeat { d[n] = UInt8(48 + m % 10); m /= 10; n += 1 } while m > 0
+                for i in stride(from: n - 1, through: 0, by: -1) { line.append(d[i]) }
+            }
+        }
+        decimal(entry.seq); line.append(124)
+        decimal(entry.at); line.append(124)
+        line.append(contentsOf: entry.event.rawValue.utf8); line.append(124)
+        line.append(contentsOf: entry.participant.utf8); line.append(124)
+        line.append(contentsOf: entry.targetType.utf8); line.append(124)
+        decimal(entry.targetID); line.append(124)
+        line.append(contentsOf: entry.value.utf8); line.append(124)
+        line.append(contentsOf: entry.contentSHA256.utf8)
+        sha.update(line)
         return hex(sha.finalize())
     }
 
@@ -210,7 +233,7 @@ public enum EventChain {
     /// Why an entry's fields cannot have been written by the product, or nil.
     static func malformation(_ e: Entry) -> String? {
         let fields = [e.participant, e.targetType, e.value, e.contentSHA256, e.hash]
-        if fields.contains(where: { $0.contains("|") }) { return "a field contains « | »" }
+        if fields.contains(where: { $0.utf8.contains(124) }) { return "a field contains « | »" }
         if !isLowerHex(e.hash, count: 64) { return "hash is not 64 lowercase hex digits" }
         if !e.participant.isEmpty && !isLowerHex(e.participant, count: 16) { return "participant is not a pseudonym" }
         if e.targetType != "article" && e.targetType != "contribution" { return "unknown target_type \(e.targetType)" }
@@ -233,19 +256,24 @@ public enum EventChain {
     // MARK: Hex
 
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        @inline(__always) func digit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            for b in bytes {
+                out[i] = digit(b >> 4); out[i + 1] = digit(b & 0x0f)
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The bytes of a hex string (either case), or nil when it is not hex of even length.
     public static func hexBytes(_ s: String) -> [UInt8]? {
-        let utf8 = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { hexBytes($0) }
+    }
+
+    static func hexBytes(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {
             switch c {
@@ -267,7 +295,7 @@ public enum EventChain {
     }
 
     static func isLowerHex(_ s: String, count: Int) -> Bool {
-        s.utf8.count == count && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        s.utf8.count == count && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 
     /// A new random salt for a consultation: 32 bytes from the OS CSPRNG.
@@ -311,14 +339,16 @@ public struct Pseudonymizer: Sendable {
 extension EventChain {
     /// SHA-256 in Swift, incremental: `update` as often as needed, then `finalize`.
     /// NB: nested in `EventChain` so it never shadows swift-crypto's `SHA256` where both are imported.
+    /// The pending block lives in a tuple (no heap allocation per hash): the generator hashes millions.
     public struct SHA256: Sendable {
         private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
             0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
         )
-        private var buffer = [UInt8]()
+        private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        private var pending = 0
         private var total: UInt64 = 0
 
-        public init() { buffer.reserveCapacity(64) }
+        public init() {}
 
         public static func hash(_ data: [UInt8]) -> [UInt8] {
             var s = SHA256()
@@ -329,43 +359,61 @@ extension EventChain {
         public static func hex(_ data: [UInt8]) -> String { EventChain.hex(hash(data)) }
 
         public mutating func update(_ data: [UInt8]) {
+            data.withUnsafeBytes { update($0) }
+        }
+
+        public mutating func update(_ data: UnsafeRawBufferPointer) {
+            guard let base = data.baseAddress, data.count > 0 else { return }
             total &+= UInt64(data.count)
             var index = 0
-            if !buffer.isEmpty {
-                let take = min(64 - buffer.count, data.count)
-                buffer += data[0..<take]
+            if pending > 0 {
+                let take = min(64 - pending, data.count)
+                withUnsafeMutableBytes(of: &block) { b in
+                    b.baseAddress!.advanced(by: pending).copyMemory(from: base, byteCount: take)
+                }
+                pending += take
                 index = take
-                if buffer.count == 64 {
-                    buffer.withUnsafeBufferPointer { compress($0.baseAddress!) }
-                    buffer.removeAll(keepingCapacity: true)
-                }
+                if pending == 64 { compressPending(); pending = 0 }
             }
-            if data.count - index >= 64 {
-                data.withUnsafeBufferPointer { p in
-                    while data.count - index >= 64 {
-                        compress(p.baseAddress! + index)
-                        index += 64
-                    }
-                }
+            while data.count - index >= 64 {
+                compress(base + index)
+                index += 64
             }
-            if index < data.count { buffer += data[index...] }
+            if index < data.count {
+                let rest = data.count - index
+                withUnsafeMutableBytes(of: &block) { b in b.baseAddress!.copyMemory(from: base + index, byteCount: rest) }
+                pending = rest
+            }
         }
 
         public mutating func finalize() -> [UInt8] {
             let bitLength = total &* 8
-            var pad: [UInt8] = [0x80]
-            let afterOne = (buffer.count + 1) % 64
-            pad += [UInt8](repeating: 0, count: afterOne <= 56 ? 56 - afterOne : 120 - afterOne)
-            for i in (0..<8).reversed() { pad.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-            let saved = total
-            update(pad)
-            total = saved
-            var out = [UInt8]()
-            out.reserveCapacity(32)
-            for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
-                out += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+            withUnsafeMutableBytes(of: &block) { b in
+                b[pending] = 0x80
+                for i in (pending + 1)..<64 { b[i] = 0 }
             }
-            return out
+            if pending + 1 > 56 {
+                compressPending()
+                block = (0, 0, 0, 0, 0, 0, 0, 0)
+            }
+            withUnsafeMutableBytes(of: &block) { b in
+                for i in 0..<8 { b[56 + i] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(7 - i) * 8)) }
+            }
+            compressPending()
+            pending = 0
+            let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
+            return [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+                for (i, w) in words.enumerated() {
+                    out[i * 4] = UInt8(w >> 24); out[i * 4 + 1] = UInt8(truncatingIfNeeded: w >> 16)
+                    out[i * 4 + 2] = UInt8(truncatingIfNeeded: w >> 8); out[i * 4 + 3] = UInt8(truncatingIfNeeded: w)
+                }
+                count = 32
+            }
+        }
+
+        private mutating func compressPending() {
+            var copy = block
+            withUnsafeBytes(of: &copy) { b in compress(b.baseAddress!) }
         }
 
         private static let k: [UInt32] = [
@@ -381,13 +429,10 @@ extension EventChain {
 
         @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-        private mutating func compress(_ block: UnsafePointer<UInt8>) {
+        private mutating func compress(_ block: UnsafeRawPointer) {
             // NB: a stack buffer, not an array: one heap allocation per block halves the speed.
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                for i in 0..<16 {
-                    let b = block + i * 4
-                    w[i] = UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
-                }
+                for i in 0..<16 { w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
                 for i in 16..<64 {
                     let s0 = Self.rotr(w[i - 15], 7) ^ Self.rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
                     let s1 = Self.rotr(w[i - 2], 17) ^ Self.rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)

@@ -120,6 +120,30 @@ struct EventChainTests {
         #expect(entries[4].event == .withdraw && entries[4].value == "")
     }
 
+    @Test("the hash is SHA-256 of the previous hash's bytes and the canonical line, as swift-crypto computes it")
+    func hashMatchesSwiftCrypto() {
+        // setup
+        let previous = String(repeating: "5a", count: 32)
+        let entries = [
+            EventChain.Entry(seq: 1, at: 0, event: .vote, participant: "0123456789abcdef", targetType: "article", targetID: 7,
+                             value: "agree", contentSHA256: "", hash: ""),
+            EventChain.Entry(seq: 9_223_372_036_854_775_807, at: 1_750_000_000_123, event: .contribution, participant: "",
+                             targetType: "contribution", targetID: 1_234_567_890_123, value: "amendment",
+                             contentSHA256: String(repeating: "f", count: 64), hash: ""),
+            EventChain.Entry(seq: 42, at: 5, event: .withdraw, participant: "fedcba9876543210", targetType: "contribution", targetID: 0,
+                             value: "", contentSHA256: "", hash: ""),
+        ]
+        for e in entries {
+            // act
+            let ours = EventChain.nextHash(previous: previous, e)
+            // check
+            let theirs = Crypto.SHA256.hash(data: EventChain.hexBytes(previous)! + Array(EventChain.canonicalLine(e).utf8))
+            #expect(ours == EventChain.hex(Array(theirs)), "seq \(e.seq)")
+        }
+        #expect(EventChain.canonicalLine(entries[1])
+            == "9223372036854775807|1750000000123|contribution||contribution|1234567890123|amendment|" + String(repeating: "f", count: 64))
+    }
+
     @Test("an edited value is reported at its seq, once")
     func tamperedValue() {
         // setup
