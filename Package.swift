@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "ContribuezOpenDataTests",
             dependencies: [
-                "ContribuezOpenData", "ContribuezCore", "ContribuezStore", "ContribuezPostgres", "ContribuezImport", "ContribuezTestSupport",
+                "ContribuezOpenData", "ContribuezCore", "ContribuezStore", "ContribuezPostgres", "ContribuezImport", "ContribuezSynthesis",
+                "ContribuezTestSupport",
             ]
         ),
         .testTarget(name: "ContribuezStoreTests", dependencies: ["ContribuezStore", "ContribuezCore", "ContribuezPostgres"]),

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 
 /// Random access to the bytes of an archive.
-public protocol ZipSource {
+public protocol ZipSource: Sendable {
     var size: UInt64 { get }
     func read(at offset: UInt64, count: Int) throws -> [UInt8]
 }
@@ -20,8 +20,10 @@ public struct MemoryZipSource: ZipSource {
 }
 
 /// An archive on disk, read piece by piece (a large package is never loaded whole).
-public final class FileZipSource: ZipSource {
+/// NB: a seek and its read run under one lock, so streams of different entries may be read from different tasks.
+public final class FileZipSource: ZipSource, @unchecked Sendable {
     let handle: FileHandle
+    let lock = NSLock()
     public let size: UInt64
 
     public init(path: String) throws {
@@ -32,8 +34,10 @@ public final class FileZipSource: ZipSource {
     deinit { try? handle.close() }
 
     public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
-        try handle.seek(toOffset: offset)
-        return [UInt8](try handle.read(upToCount: count) ?? Data())
+        try lock.withLock {
+            try handle.seek(toOffset: offset)
+            return [UInt8](try handle.read(upToCount: count) ?? Data())
+        }
     }
 }
 
@@ -46,7 +50,7 @@ public final class FileZipSource: ZipSource {
 /// var stream = try zip.open("votes.csv")
 /// while let chunk = try stream.next() { … }
 /// ```
-public struct ZipReader {
+public struct ZipReader: Sendable {
     public struct Entry: Sendable, Equatable {
         public var name: String
         public var method: UInt16

@@ -2,6 +2,7 @@ import ContribuezCore
 import ContribuezImport
 import ContribuezOpenData
 import ContribuezStore
+import ContribuezSynthesis
 import ContribuezTestSupport
 import Foundation
 import Testing
@@ -311,4 +312,25 @@ struct OpenDataStoreTests {
 struct NoHasher: PasswordHasher {
     func hash(_ password: String) async -> String { password }
     func verify(_ password: String, against hash: String) async -> Bool { password == hash }
+}
+
+@Suite("Open-data package: synthesis tables (issue 12)")
+struct OpenDataSynthesisTests {
+    @Test("with a finished synthesis run the package carries its tables, described, and never the run's map of participants")
+    func synthesisTables() async throws {
+        // setup
+        let f = try await OpenDataPackageTests.Small.make(.sqlite)
+        let clock = FixedClock(OpenDataFixture.t0)
+        let run = try #require(try await f.store.startSynthesisRun(consultationID: f.c.id, at: clock.now(), staleAfter: 60))
+        let finished = await Synthesis.execute(run, store: f.store, clock: clock)
+        // act
+        let p = try await OpenDataFixture.export(f.store, f.c)
+        // check
+        #expect(finished.status == .succeeded)
+        let names = (OpenDataFormat.tables + OpenDataFormat.synthesisTables).map(\.name)
+        #expect(p.descriptor.resources.map(\.name) == names)
+        for table in OpenDataFormat.synthesisTables { #expect(p.tables[table.name]?.header == table.columns, "\(table.name)") }
+        #expect(p.zip.entry("synthesis_points.csv") == nil)
+        #expect(!p.allText.contains("Alice") && !p.allText.contains("@example.fr"))
+    }
 }
