@@ -97,6 +97,8 @@ public enum APIRoute {
         ("POST", "/consultations/{id}/versions"), ("GET", "/consultations/{id}/versions"), ("GET", "/articles/{id}/versions"),
         ("PUT", "/contributions/{id}/uptake"), ("DELETE", "/contributions/{id}/uptake"), ("GET", "/consultations/{id}/suivi"),
         ("PUT", "/follows/{kind}/{id}"), ("DELETE", "/follows/{kind}/{id}"), ("GET", "/notifications"), ("POST", "/notifications/read"),
+        // The open data's public read API (issue 12).
+        ("GET", "/consultations/{id}/open-data"), ("GET", "/consultations/{id}/open-data/{table}"),
         // Personal data on demand and the deletion choice (issue 12).
         ("GET", "/me/export"), ("DELETE", "/me"),
     ]
