@@ -185,6 +185,20 @@ struct PersonalDataStoreTests {
         #expect(!entry.actorName.contains("Alice") && !entry.detail.contains("alice"))
     }
 
+    @Test("the audit trail's CHECK accepts every audit action of the code", arguments: Backend.all)
+    func everyAuditAction(_ backend: Backend) async throws {
+        // setup
+        let store = try await backend.make()
+        // act
+        for action in AuditAction.allCases {
+            try await store.appendAudit(AuditEntry(
+                consultationID: nil, actorID: nil, actorName: "t", action: action, targetKind: "participant", targetID: 0, at: Fixture.t0))
+        }
+        // check
+        let trail = try await store.auditEntries(consultationID: nil, page: PageRequest(page: 1, perPage: 100)).items
+        #expect(trail.map(\.action) == AuditAction.allCases)
+    }
+
     @Test("migration 0012 keeps the audit trail as it was, append-only, and lets it take account_deleted")
     func migrationKeepsTrail() async throws {
         // setup
