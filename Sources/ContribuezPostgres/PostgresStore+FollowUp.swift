@@ -115,6 +115,17 @@ extension PostgresStore {
                         publishedAt: PG.date(row["published_at"]))
     }
 
+    /// An `uptakes` row: taken up (version and article) or not taken up (reason).
+    static func uptakeRecord(_ row: PGRow) throws -> UptakeRecord {
+        let uptake: Uptake
+        if let v: ID = try row["version_id"], let n: String = try row["article_number"] {
+            uptake = .takenUp(versionID: v, articleNumber: n)
+        } else {
+            uptake = .notTakenUp(reason: (try row["not_taken_up_reason"] as String?) ?? "")
+        }
+        return UptakeRecord(contributionID: try row["contribution_id"], uptake: uptake, at: PG.date(try row["at"]))
+    }
+
     static func articleVersion(_ row: PGRow) throws -> ArticleVersion {
         try ArticleVersion(
             id: row["id"], versionID: row["version_id"], position: row["position"], number: row["number"], previousNumber: row["previous_number"],
@@ -237,14 +248,8 @@ extension PostgresStore {
         return try await single { c in
             var out: [ID: UptakeRecord] = [:]
             for row in try await c.rows("SELECT * FROM uptakes WHERE contribution_id = ANY(\(contributionIDs))") {
-                let id: ID = try row["contribution_id"]
-                let uptake: Uptake
-                if let v: ID = try row["version_id"], let n: String = try row["article_number"] {
-                    uptake = .takenUp(versionID: v, articleNumber: n)
-                } else {
-                    uptake = .notTakenUp(reason: (try row["not_taken_up_reason"] as String?) ?? "")
-                }
-                out[id] = UptakeRecord(contributionID: id, uptake: uptake, at: PG.date(try row["at"]))
+                let record = try Self.uptakeRecord(row)
+                out[record.contributionID] = record
             }
             return out
         }

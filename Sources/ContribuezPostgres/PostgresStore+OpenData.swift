@@ -79,11 +79,7 @@ struct PostgresOpenDataReader: OpenDataReader {
             SELECT av.* FROM article_versions av JOIN text_versions tv ON tv.id = av.version_id
             WHERE tv.consultation_id = \(consultationID) AND av.id > \(after) ORDER BY av.id LIMIT \(limit)
             """
-        ).map { r in
-            try ArticleVersion(
-                id: r["id"], versionID: r["version_id"], position: r["position"], number: r["number"], previousNumber: r["previous_number"],
-                originArticleID: r["origin_article_id"], title: r["title"], body: r["body"], explanation: r["explanation"])
-        }
+        ).map(PostgresStore.articleVersion)
     }
 
     func participants(consultationID: ID, after: ID, limit: Int) async throws -> [OpenDataParticipant] {
@@ -217,15 +213,7 @@ struct PostgresOpenDataReader: OpenDataReader {
             SELECT u.* FROM uptakes u JOIN contributions c ON c.id = u.contribution_id
             WHERE c.consultation_id = \(consultationID) AND u.contribution_id > \(after) ORDER BY u.contribution_id LIMIT \(limit)
             """
-        ).map { r in
-            let uptake: Uptake
-            if let v: ID = try r["version_id"], let n: String = try r["article_number"] {
-                uptake = .takenUp(versionID: v, articleNumber: n)
-            } else {
-                uptake = .notTakenUp(reason: (try r["not_taken_up_reason"] as String?) ?? "")
-            }
-            return UptakeRecord(contributionID: try r["contribution_id"], uptake: uptake, at: PG.date(try r["at"]))
-        }
+        ).map(PostgresStore.uptakeRecord)
     }
 
     func moderation(consultationID: ID, after: Int64, limit: Int) async throws -> [OpenDataModeration] {

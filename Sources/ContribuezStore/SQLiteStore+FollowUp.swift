@@ -120,6 +120,17 @@ extension SQLiteStore {
         TextVersion(id: row["id"], consultationID: row["consultation_id"], position: row["position"], label: row["label"], publishedAt: SQL.date(row["published_at"]))
     }
 
+    /// An `uptakes` row: taken up (version and article) or not taken up (reason).
+    static func uptakeRecord(_ row: Row) -> UptakeRecord {
+        let uptake: Uptake
+        if let v: ID = row["version_id"], let n: String = row["article_number"] {
+            uptake = .takenUp(versionID: v, articleNumber: n)
+        } else {
+            uptake = .notTakenUp(reason: row["not_taken_up_reason"] ?? "")
+        }
+        return UptakeRecord(contributionID: row["contribution_id"], uptake: uptake, at: SQL.date(row["at"]))
+    }
+
     static func articleVersion(_ row: Row) -> ArticleVersion {
         ArticleVersion(
             id: row["id"], versionID: row["version_id"], position: row["position"], number: row["number"], previousNumber: row["previous_number"],
@@ -243,14 +254,8 @@ extension SQLiteStore {
             for chunk in stride(from: 0, to: contributionIDs.count, by: 500).map({ Array(contributionIDs[$0..<min($0 + 500, contributionIDs.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 for row in try Row.fetchAll(db, cachedSQL: "SELECT * FROM uptakes WHERE contribution_id IN (\(marks))", arguments: StatementArguments(chunk)) {
-                    let id: ID = row["contribution_id"]
-                    let uptake: Uptake
-                    if let v: ID = row["version_id"], let n: String = row["article_number"] {
-                        uptake = .takenUp(versionID: v, articleNumber: n)
-                    } else {
-                        uptake = .notTakenUp(reason: row["not_taken_up_reason"] ?? "")
-                    }
-                    out[id] = UptakeRecord(contributionID: id, uptake: uptake, at: SQL.date(row["at"]))
+                    let record = Self.uptakeRecord(row)
+                    out[record.contributionID] = record
                 }
             }
             return out

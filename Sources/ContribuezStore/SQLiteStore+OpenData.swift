@@ -100,11 +100,7 @@ struct SQLiteOpenDataReader: OpenDataReader {
                     WHERE tv.consultation_id = ? AND av.id > ? ORDER BY av.id LIMIT ?
                     """,
                 arguments: [consultationID, after, limit]
-            ).map { r in
-                ArticleVersion(
-                    id: r["id"], versionID: r["version_id"], position: r["position"], number: r["number"], previousNumber: r["previous_number"],
-                    originArticleID: r["origin_article_id"], title: r["title"], body: r["body"], explanation: r["explanation"])
-            }
+            ).map(SQLiteStore.articleVersion)
         }
     }
 
@@ -259,15 +255,7 @@ struct SQLiteOpenDataReader: OpenDataReader {
                     WHERE c.consultation_id = ? AND u.contribution_id > ? ORDER BY u.contribution_id LIMIT ?
                     """,
                 arguments: [consultationID, after, limit]
-            ).map { r in
-                let uptake: Uptake
-                if let v: ID = r["version_id"], let n: String = r["article_number"] {
-                    uptake = .takenUp(versionID: v, articleNumber: n)
-                } else {
-                    uptake = .notTakenUp(reason: r["not_taken_up_reason"] ?? "")
-                }
-                return UptakeRecord(contributionID: r["contribution_id"], uptake: uptake, at: SQL.date(r["at"]))
-            }
+            ).map(SQLiteStore.uptakeRecord)
         }
     }
 
