@@ -71,6 +71,16 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case recordUptake = "record_uptake"
     /// A participant deleted their account (issue 12): no name, no e-mail, not what was erased.
     case accountDeleted = "account_deleted"
+    /// Issue 13. A participant said "ce n'était pas moi": the account is frozen pending review (actor: nobody).
+    case freezeAccount = "freeze_account"
+    /// A moderator lifted the freeze after review.
+    case unfreezeAccount = "unfreeze_account"
+    /// A moderator upheld the freeze: the account's contributions stay hidden.
+    case upholdFreeze = "uphold_freeze"
+    /// An administrator reset a staff member's second factor (they enrol again at next sign-in).
+    case resetSecondFactor = "reset_second_factor"
+    /// The personal data were re-sealed under a new key (`contribuez keys rotate`).
+    case rotateKeys = "rotate_keys"
 }
 
 /// One entry of the append-only audit trail: who, what, on what, why, when.

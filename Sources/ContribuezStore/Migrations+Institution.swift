@@ -90,5 +90,6 @@ extension Migrations {
             "CREATE TRIGGER answers_no_update BEFORE UPDATE ON answers BEGIN SELECT RAISE(ABORT, 'answers are versioned, never rewritten'); END",
         ],
         "0012-personal-data": personalDataSQLite,
+        "0015-security-audit": securityAuditSQLite,
     ]
 }

@@ -19,6 +19,7 @@ extension Migrations {
         // A changed answer is a new row: the earlier ones stay as they were.
         "0005-follow-up": postgresGuard("answers", "answers are versioned, never rewritten", update: true, delete: false),
         "0012-personal-data": personalDataPostgres,
+        "0015-security-audit": securityAuditPostgres,
     ]
 
     /// PostgreSQL text replacing a landed statement where the portable text is not valid PostgreSQL, by

@@ -1,0 +1,6 @@
+import ContribuezCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+}

@@ -1,0 +1,6 @@
+import ContribuezCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+}
