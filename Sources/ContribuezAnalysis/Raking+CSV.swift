@@ -287,7 +287,9 @@ extension Raking {
         return Trim(low: low, high: high)
     }
 
-    static func csvField(_ s: String) -> String {
+    /// A respondent id as a CSV field: quoted when needed, and neutralised for spreadsheets unless it is a number.
+    static func csvField(_ raw: String) -> String {
+        let s = Double(raw) != nil ? raw : Neutralisation.neutralise(raw)
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

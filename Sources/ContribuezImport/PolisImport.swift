@@ -105,8 +105,8 @@ public enum PolisImport {
             voteItems.append(.init(participantKey: "p:" + v.voter, targetKey: "c:" + v.comment, value: value, at: date(v.at ?? lastMS)))
         }
 
-        let topic = info["topic"].flatMap { $0.isEmpty ? nil : $0 } ?? "Conversation Polis \(folder)"
-        let description = info["conversation-description"].flatMap { $0.isEmpty ? nil : $0 } ?? topic
+        let topic = info["topic"].map(Neutralisation.restore).flatMap { $0.isEmpty ? nil : $0 } ?? "Conversation Polis \(folder)"
+        let description = info["conversation-description"].map(Neutralisation.restore).flatMap { $0.isEmpty ? nil : $0 } ?? topic
         var provenance = "Conversation Pol.is « \(folder) »"
         if let url = info["url"], !url.isEmpty { provenance += " (\(url))" }
         provenance += ", compdemocracy/openData. " + attribution
@@ -162,7 +162,7 @@ public enum PolisImport {
                 throw Failure.badRow(file: "comments.csv", row: n + 1, reason: "moderated \"\(moderated)\" is not -1, 0 or 1")
             }
             return Statement(
-                id: id, body: CSVTable.value(row, cBody), authorID: CSVTable.value(row, cAuthor),
+                id: id, body: Neutralisation.restore(CSVTable.value(row, cBody)), authorID: CSVTable.value(row, cAuthor),
                 timestamp: cTime.flatMap { Int64(CSVTable.value(row, $0)) }, isModeratedOut: m == -1)
         }
     }

@@ -1,3 +1,4 @@
+import ContribuezAnalysis
 import Foundation
 
 /// The open-data package's format, version 1: table names, columns, types and keys. The package

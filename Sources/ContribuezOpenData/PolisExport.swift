@@ -1,3 +1,4 @@
+import ContribuezAnalysis
 import ContribuezCore
 import Foundation
 
@@ -155,14 +156,14 @@ public enum PolisExport {
         for (i, s) in statements.enumerated() {
             let ms = Int64((s.createdAt.timeIntervalSince1970 * 1000).rounded())
             commentsFile.line([String(ms), dates.text(s.createdAt), String(i), s.author.flatMap { number[$0] }.map(String.init) ?? "",
-                               String(s.agrees), String(s.disagrees), s.hidden ? "-1" : "1", s.body])
+                               String(s.agrees), String(s.disagrees), s.hidden ? "-1" : "1", Neutralisation.neutralise(s.body)])
             try commentsFile.flushIfFull()
         }
         try commentsFile.close()
 
         var summaryFile = try BufferedFile(directory.appendingPathComponent("summary.csv"))
         let commenters = Set(statements.compactMap { $0.author.flatMap { number[$0] } }).count
-        summaryFile.line(["topic", consultation.title])
+        summaryFile.line(["topic", Neutralisation.neutralise(consultation.title)])
         summaryFile.line(["url", ""])
         summaryFile.line(["views", ""])
         summaryFile.line(["voters", String(voters)])
@@ -170,7 +171,7 @@ public enum PolisExport {
         summaryFile.line(["commenters", String(commenters)])
         summaryFile.line(["comments", String(statements.count)])
         summaryFile.line(["groups", ""])
-        summaryFile.line(["conversation-description", consultation.summary])
+        summaryFile.line(["conversation-description", Neutralisation.neutralise(consultation.summary)])
         try summaryFile.close()
 
         let summary = Summary(
@@ -218,10 +219,13 @@ public enum PolisExport {
           conversation-description (clé, valeur ; sans en-tête / key, value; no header).
 
         Les participant·es sont numérotés depuis 0 ; aucun nom, aucune adresse, aucun identifiant
-        interne. Les cellules sont écrites comme Polis les écrit, sans neutralisation pour tableur :
-        ouvrez-les avec la boîte d'import du tableur. / Participants are numbered from 0; no name,
-        e-mail or internal id. Cells are written as Polis writes them, not neutralised for
-        spreadsheets: open them through a spreadsheet's import dialog.
+        interne. Un texte qui commence par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot
+        (comment-body, topic, conversation-description) est précédé d'une apostrophe, pour qu'aucun
+        tableur ne l'exécute comme une formule ; `contribuez import polis` la retire. / Participants are
+        numbered from 0; no name, e-mail or internal id. A text cell starting with `=`, `+`, `-`, `@`,
+        a tab or a carriage return gets one leading apostrophe so that no spreadsheet runs it as a
+        formula (a text already starting with apostrophes before such a character gets one more);
+        `contribuez import polis` removes it. Numbers (votes -1) are never touched.
 
         Relire / read back: `contribuez import polis DOSSIER`.
         """
@@ -242,7 +246,7 @@ struct PolisDates {
     func text(_ date: Date) -> String { formatter.string(from: date) }
 }
 
-/// A CSV file written through a buffer: RFC 4180 quoting, LF line ends, no neutralisation.
+/// A CSV file written through a buffer: RFC 4180 quoting, LF line ends; callers neutralise text cells.
 struct BufferedFile {
     let handle: FileHandle
     var buffer: [UInt8] = []

@@ -1,3 +1,4 @@
+import ContribuezAnalysis
 import ContribuezCore
 import Foundation
 

@@ -117,6 +117,7 @@ struct PolisExportTests {
         #expect(read.summary.voteEvents == summary.votes)
         #expect(back.title == "Le vélo en ville")
         #expect(back.summary == "Quelle place pour le vélo ?")
+        #expect(imported.contains { $0.contribution.body == "-1 voiture = +1 vélo" }, "the neutralising apostrophe is removed on import (issue 13)")
     }
 
     @Test("files have Polis's columns, agree is 1, disagree -1, mixed 0, and the README says so", arguments: OpenDataBackend.all)
@@ -137,7 +138,7 @@ struct PolisExportTests {
         #expect(comments.rows.map { $0[6] } == ["1", "1", "1", "1", "-1", "1"])
         #expect(comments.rows[0][7] == "Article 1 : Pistes\n\nDes pistes partout.")
         #expect(comments.rows[1][7] == "Article 2\n\nDes arceaux, \"sécurisés\".")
-        #expect(comments.rows[3][7] == "-1 voiture = +1 vélo", "Polis cells are not neutralised")
+        #expect(comments.rows[3][7] == "'-1 voiture = +1 vélo", "a text that a spreadsheet would run gets an apostrophe (issue 13)")
         #expect(comments.rows[0][3] == "" && comments.rows[2][3] != "")
         // Every live opinion vote on a statement is one row, with its sign.
         let opinion = live.filter { $0.value != .useful && f.statements.contains($0.target) }

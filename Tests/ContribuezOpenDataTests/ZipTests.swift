@@ -1,3 +1,4 @@
+import ContribuezAnalysis
 import ContribuezOpenData
 import Foundation
 import Testing
