@@ -50,7 +50,7 @@ struct ErrorMiddleware: RouterMiddleware {
 /// Builds the router with every page and API route; `buildApplication` adds the server configuration.
 public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     let router = Router(context: WebContext.self)
-    router.add(middleware: SecurityHeadersMiddleware<WebContext>())
+    router.add(middleware: SecurityHeadersMiddleware<WebContext>(https: deps.secureCookies))
     router.add(middleware: ResponseMiddleware<WebContext>())
     router.add(middleware: ErrorMiddleware(deps: deps))
     router.add(middleware: SessionMiddleware(deps: deps))
