@@ -71,6 +71,8 @@ struct ModerationAPI {
     func queue(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let id = api.id(ctx), let c = try await deps.store.consultation(id: id) else { return api.notFound("consultation") }
         if let r = api.authed(ctx) { return r }
+        // NB: 404, not 403, to whoever cannot see the consultation (an unpublished one's existence stays secret).
+        guard Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()).isAllowed else { return api.notFound("consultation") }
         if case .refused(let r) = Permissions.can(ctx.actor, .moderate, on: c, at: deps.clock.now()) { return api.refused(r, ctx) }
         var reason: ModerationReason?
         if let raw = req.uri.queryParameters["reason"] {
@@ -108,6 +110,7 @@ struct ModerationAPI {
             consultation = c
         }
         if let r = api.authed(ctx) { return r }
+        if let c = consultation, !Permissions.can(ctx.actor, .read, on: c, at: deps.clock.now()).isAllowed { return api.notFound("consultation") }
         let probe = consultation ?? Consultation(id: 0, slug: "", title: "", summary: "", institution: "", isPublished: false, opensAt: .distantPast, closesAt: .distantFuture)
         if case .refused(let r) = Permissions.can(ctx.actor, .readAudit, on: probe, at: deps.clock.now()) { return api.refused(r, ctx) }
         let page = try await deps.store.auditEntries(consultationID: consultation?.id, page: api.page(req))
