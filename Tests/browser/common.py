@@ -1,6 +1,6 @@
 """What the browser tests share: a free port, the wait for the server, headless Chromium without
 JavaScript (Debian's chromium + chromium-driver), and running named steps to a closing line."""
-import os, socket, sys, time, traceback, urllib.request
+import os, socket, sys, time, traceback, urllib.error, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -27,11 +27,15 @@ def wait_up(url, seconds=60):
     raise RuntimeError("server did not start at " + url)
 
 
-def driver():
+def driver(javascript=False):
+    """Headless Chromium; JavaScript off unless `javascript` (xss.py needs it on, to see whether anything runs)."""
     opts = Options()
     for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1600", "--lang=fr-FR"]:
         opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2, "intl.accept_languages": "fr-FR,fr"})
+    prefs = {"intl.accept_languages": "fr-FR,fr"}
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    opts.add_experimental_option("prefs", prefs)
     for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]:
         if os.path.exists(path):
             opts.binary_location = path
@@ -71,3 +75,29 @@ def finish(server, d, passed, failed):
         print(out.decode(errors="replace")[-3000:])
     print(f"browser: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def api(base, method, path, token=None, json_body=None, body=None, content_type="application/json"):
+    """One call of the JSON API; returns (status, parsed JSON or text). Errors are answers, not exceptions."""
+    import json as _json
+    data = None
+    headers = {}
+    if json_body is not None:
+        data = _json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    elif body is not None:
+        data = body.encode() if isinstance(body, str) else body
+        headers["Content-Type"] = content_type
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(base.rstrip("/") + "/api/v1" + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    text = raw.decode(errors="replace")
+    try:
+        return status, _json.loads(text) if text else None
+    except ValueError:
+        return status, text
