@@ -8,6 +8,7 @@ public enum CommonPasswords {
     public static func contains(_ password: String) -> Bool {
         let p = password.lowercased()
         if list.contains(p) { return true }
+        if isContextWord(p) { return true }
         // One repeated character ("aaaaaaaa") or a run of digits counting up or down ("123456789").
         let scalars = Array(p.unicodeScalars)
         if Set(scalars).count == 1 { return true }
@@ -16,6 +17,31 @@ public enum CommonPasswords {
             let up = zip(digits, digits.dropFirst()).allSatisfy { ($0 + 1) % 10 == $1 }
             let down = zip(digits, digits.dropFirst()).allSatisfy { ($1 + 1) % 10 == $0 }
             if up || down { return true }
+        }
+        return false
+    }
+
+    /// Words of this platform and of public consultation that people reach for first (ASVS 5.0 6.1.2 and
+    /// 6.2.11): a password that is one of them — whatever its case, accents, spaces, digits and punctuation
+    /// around it ("Contribuez2026!", "Démocratie 1") — is refused. The list is documented in SECURITY.md.
+    public static let contextWords: Set<String> = [
+        "contribuez", "contribution", "contributions", "consultation", "consultations", "concertation",
+        "participation", "participer", "republique", "republiquenumerique", "numerique", "democratie",
+        "democratieparticipative", "citoyen", "citoyenne", "citoyens", "citoyennete", "gouvernement",
+        "parlement", "assemblee", "assembleenationale", "senat", "ministere", "mairie", "prefecture",
+        "projetdeloi", "granddebat", "debatpublic", "debat", "marianne", "liberte", "egalite",
+        "liberteegalitefraternite", "fraternite", "amendement", "amendements", "cnnum", "decidim",
+    ]
+
+    /// True when the password, once accents are folded and everything but letters is dropped, is a context
+    /// word, or such a word repeated ("consultationconsultation").
+    static func isContextWord(_ lowercased: String) -> Bool {
+        let folded = lowercased.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR"))
+        let letters = String(folded.unicodeScalars.filter { CharacterSet.letters.contains($0) }.map(Character.init))
+        guard !letters.isEmpty else { return false }
+        if contextWords.contains(letters) { return true }
+        for word in contextWords where letters.count % word.count == 0 && letters.count > word.count {
+            if String(repeating: word, count: letters.count / word.count) == letters { return true }
         }
         return false
     }

@@ -54,6 +54,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     router.add(middleware: ResponseMiddleware<WebContext>())
     router.add(middleware: ErrorMiddleware(deps: deps))
     router.add(middleware: SessionMiddleware(deps: deps))
+    router.add(middleware: SecurityLogMiddleware(deps: deps))
     router.add(middleware: RateLimitMiddleware(deps: deps))
     PageHandlers(deps: deps).register(on: router)
     APIHandlers(deps: deps).register(on: router)

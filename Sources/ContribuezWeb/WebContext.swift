@@ -1,6 +1,7 @@
 import ContribuezCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// Per-request state: who is signed in, the language, the CSRF token to use.
 public struct WebContext: RequestContext {
@@ -52,6 +53,8 @@ public struct WebDependencies: Sendable {
     /// Rate limits (issue 13): production rules, no trusted proxy, unless `serve` says otherwise.
     public var rateLimits = RateLimitSettings()
     let rateLimitPurge = RateLimitPurge()
+    /// Where security events go (SecurityLogMiddleware); tests give a capturing handler.
+    public var securityLogger = Logger(label: "contribuez.security")
 
     public init(
         store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,

@@ -197,6 +197,12 @@ struct ValidationTests {
         #expect(errors("98765432") == [.commonPassword])
         #expect(errors("zzzzzzzzzz") == [.commonPassword])
         #expect(errors("cheval agrafe pile") == [])
+        // Context words of the platform (SECURITY.md, ASVS 6.1.2), whatever the case, accents and digits.
+        #expect(errors("Contribuez2026!") == [.commonPassword])
+        #expect(errors("Démocratie 1") == [.commonPassword])
+        #expect(errors("republique numerique") == [.commonPassword])
+        #expect(errors("consultationconsultation") == [.commonPassword])
+        #expect(errors("consultation des chevaux") == [])
     }
 
     @Test("e-mail addresses need one @ and a dotted domain")
