@@ -7,7 +7,7 @@ import Foundation
 public enum CommonPasswords {
     public static func contains(_ password: String) -> Bool {
         let p = password.lowercased()
-        if list.contains(p) { return true }
+        if list.contains(p) || leaked.contains(Substring(p)) { return true }
         if isContextWord(p) { return true }
         // One repeated character ("aaaaaaaa") or a run of digits counting up or down ("123456789").
         let scalars = Array(p.unicodeScalars)

@@ -197,6 +197,10 @@ struct ValidationTests {
         #expect(errors("98765432") == [.commonPassword])
         #expect(errors("zzzzzzzzzz") == [.commonPassword])
         #expect(errors("cheval agrafe pile") == [])
+        // The leaked-password list (ASVS 6.2.4: at least the top 3,000 that fit the policy).
+        #expect(CommonPasswords.leaked.count > 8_000)
+        #expect(errors("sunshine1") == [.commonPassword])
+        #expect(errors("trustno1") == [.commonPassword])
         // Context words of the platform (SECURITY.md, ASVS 6.1.2), whatever the case, accents and digits.
         #expect(errors("Contribuez2026!") == [.commonPassword])
         #expect(errors("Démocratie 1") == [.commonPassword])
