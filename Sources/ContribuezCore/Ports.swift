@@ -115,11 +115,23 @@ public struct SessionRecord: Sendable, Equatable {
     public var consultationRoles: [ID: ConsultationRole]
     /// Unread notifications, counted in the same read (for the menu).
     public var unreadNotifications: Int
+    /// The session's handle in the owner's list of sessions (issue 13).
+    public var publicID: String = ""
+    public var createdAt: Date = .distantPast
+    /// When a request last recorded it was used (at most once a minute).
+    public var lastSeenAt: Date = .distantPast
+    /// The privileges stamp written when the session was opened or last rotated (`SessionPrivileges.stamp`).
+    public var privileges: String?
 
     public init(participant: Participant, csrfToken: String, expiresAt: Date, consultationRoles: [ID: ConsultationRole] = [:], unreadNotifications: Int = 0) {
         self.participant = participant; self.csrfToken = csrfToken; self.expiresAt = expiresAt
         self.consultationRoles = consultationRoles; self.unreadNotifications = unreadNotifications
     }
+
+    /// The privileges the database gives now, as a stamp.
+    public var currentPrivileges: String { SessionPrivileges.stamp(role: participant.role, consultationRoles: consultationRoles) }
+    /// True when a role was granted or revoked since the session was opened or rotated: its identifier must change.
+    public var privilegesChanged: Bool { privileges != currentPrivileges }
 
     public var actor: Actor { Actor(participant, consultationRoles: consultationRoles) }
 }
@@ -140,7 +152,7 @@ public struct VoteEvent: Sendable, Equatable {
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,
 /// and one conformance suite runs against both.
-public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox, LeaseStore, ChainStore, OpenDataStore, RateLimitStore, PersonalDataStore, SessionStore, AbuseStore, SealingStore {
+public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox, LeaseStore, ChainStore, OpenDataStore, RateLimitStore, PersonalDataStore, SessionStore, AbuseStore, SealingStore, PasswordStore {
     /// A trivial read (`SELECT 1`) that throws when the database cannot answer: for `GET /health`.
     /// Cheap (one pooled connection, no table), and bounded in time by the store.
     func ping() async throws

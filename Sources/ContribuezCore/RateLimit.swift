@@ -26,6 +26,8 @@ import Foundation
 /// | `report.address`       |    60 | 1 h     | reports per client address                               |
 /// | `export.account`       |    30 | 1 h     | downloads of exports (CSV, open data archives) per account |
 /// | `export.address`       |    60 | 1 h     | downloads of exports per client address                  |
+/// | `password-reset.account` |   5 | 1 h     | reset links asked for per e-mail (known or not)          |
+/// | `password-reset.address` |  20 | 1 h     | reset links asked for per client address                 |
 ///
 /// `contribuez serve --rate-limit NAME=COUNT/SECONDS` changes one rule, `NAME=off` removes it.
 public enum RateLimit {
@@ -37,6 +39,7 @@ public enum RateLimit {
         case contribution
         case report
         case export
+        case passwordReset = "password-reset"
     }
 
     /// Whose hits are counted together: one account (or, for sign-in, one e-mail), or one client address.
@@ -80,6 +83,8 @@ public enum RateLimit {
             Rule(.report, .address, limit: 60, window: 3600),
             Rule(.export, .account, limit: 30, window: 3600),
             Rule(.export, .address, limit: 60, window: 3600),
+            Rule(.passwordReset, .account, limit: 5, window: 3600),
+            Rule(.passwordReset, .address, limit: 20, window: 3600),
         ])
 
         public static let off = Policy(rules: [])

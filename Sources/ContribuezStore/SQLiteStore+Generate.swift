@@ -181,10 +181,15 @@ extension SQLiteStore {
             progress("\(indexes.count) indexes rebuilt")
             // Sessions of the first participants, for signed-in load (tokens returned, hashes stored).
             var tokens: [String] = []
-            let insertS = try db.makeStatement(sql: "INSERT INTO sessions (token_hash, participant_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            // Load-test tokens: no idle timeout (issue 13), participant privileges, a handle per session.
+            let insertS = try db.makeStatement(sql: """
+                INSERT INTO sessions (token_hash, participant_id, csrf_token, created_at, expires_at, public_id, last_seen_at, privileges)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let participantStamp = SessionPrivileges.stamp(role: .participant, consultationRoles: [:])
             for p in participantIDs.prefix(sessions) {
                 let token = String(format: "bench%016llx%016llx", rng.next(), rng.next())
-                try insertS.execute(arguments: [tokenHash(token), p, "csrf\(p)", ms, ms + 30 * 86_400_000])
+                try insertS.execute(arguments: [tokenHash(token), p, "csrf\(p)", ms, ms + 30 * 86_400_000, Self.newSessionHandle(), ms, participantStamp])
                 tokens.append(token)
             }
             return GeneratedConsultation(

@@ -41,6 +41,8 @@ struct APIHandlers {
         AnswersAPI(api: self).register(on: api)
         OpenDataAPI(api: self).register(on: api)
         PersonalDataAPI(api: self).register(on: api)
+        PasswordChangeAPI(api: self).register(on: api)
+        SessionsAPI(api: self).register(on: api)
     }
 
     // MARK: Plumbing
@@ -172,12 +174,8 @@ struct APIHandlers {
         switch try await SignIn(email: email, password: password).run(deps.commands) {
         case .done(let p):
             try await RateLimiter(deps: deps).signedIn(email: email)
-            let token = deps.secrets.secret(bytes: 32)
-            let now = deps.clock.now()
-            let expires = now + Cookies.sessionLifetime
-            try await deps.store.createSession(
-                tokenHash: Tokens.hash(token), participantID: p.id, csrfToken: deps.secrets.secret(bytes: 32), createdAt: now, expiresAt: expires)
-            return Self.json(APIDoc.SessionDTO(token: token, expiresAt: expires, participant: .init(p)), status: .created)
+            let opened = try await SessionLifecycle(deps: deps).open(p, request: req)
+            return Self.json(APIDoc.SessionDTO(token: opened.token, expiresAt: opened.expiresAt, participant: .init(p)), status: .created)
         default:
             return Self.problem(.unauthorized, "wrong_credentials", deps.catalogue.text("err_wrong_credentials", ctx.lang))
         }

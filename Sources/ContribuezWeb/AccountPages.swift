@@ -37,7 +37,7 @@ struct AccountPages {
             kind: ParticipantKind(rawValue: form.string("kind")), organization: form.string("organization"))
         switch try await command.run(deps.commands) {
         case .done(let participant):
-            return try await startSession(participant, then: SiteRoute.home.path)
+            return try await startSession(participant, req, ctx, then: SiteRoute.home.path)
         case .invalid(let errors):
             return signUpForm(s, draft: draft, errors: errors.map { deps.catalogue.message(for: $0, s.lang) }, status: .unprocessableContent)
         case .conflict:
@@ -61,23 +61,20 @@ struct AccountPages {
         switch try await SignIn(email: form.string("email"), password: form.string("password")).run(deps.commands) {
         case .done(let participant):
             try await RateLimiter(deps: deps).signedIn(email: form.string("email"))
-            return try await startSession(participant, then: SiteRoute.home.path)
+            return try await startSession(participant, req, ctx, then: SiteRoute.home.path)
         default:
             return signInForm(s, draft: ["email": form.string("email")], errors: [s.text("err_wrong_credentials")], status: .unauthorized)
         }
     }
 
-    /// A new random session token (256 bits) in an HttpOnly, SameSite=Lax cookie; only its hash is stored.
-    func startSession(_ participant: Participant, then location: String) async throws -> Response {
-        let token = deps.secrets.secret(bytes: 32)
-        let now = deps.clock.now()
-        try await deps.store.createSession(
-            tokenHash: Tokens.hash(token), participantID: participant.id, csrfToken: deps.secrets.secret(bytes: 32),
-            createdAt: now, expiresAt: now + Cookies.sessionLifetime)
+    /// A new random session token (256 bits) in an HttpOnly, SameSite=Lax cookie; only its hash is stored. A session
+    /// the browser already had is ended: signing in always gives a new identifier (issue 13).
+    func startSession(_ participant: Participant, _ req: Request, _ ctx: WebContext, then location: String) async throws -> Response {
+        if let old = ctx.sessionTokenHash { try await deps.store.deleteSession(tokenHash: old) }
+        let lifecycle = SessionLifecycle(deps: deps)
+        let opened = try await lifecycle.open(participant, request: req)
         var response = Screen.redirect(location)
-        response.setCookie(Cookie(
-            name: Cookies.session, value: token, maxAge: Int(Cookies.sessionLifetime), path: "/",
-            secure: deps.secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(lifecycle.cookie(opened.token, expiresAt: opened.expiresAt))
         return response
     }
 
@@ -88,7 +85,7 @@ struct AccountPages {
         }
         if let hash = ctx.sessionTokenHash { try await deps.store.deleteSession(tokenHash: hash) }
         var response = Screen.redirect(SiteRoute.home.path)
-        response.setCookie(Cookie(name: Cookies.session, value: "", maxAge: 0, path: "/", secure: deps.secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(SessionLifecycle(deps: deps).clearedCookie())
         return response
     }
 

@@ -65,6 +65,8 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     ModerationHandlers(deps: deps).register(on: router)
     FollowUpPages(deps: deps).register(on: router)
     OpenDataPages(deps: deps).register(on: router)
+    PasswordChangePages(deps: deps).register(on: router)
+    SessionsPages(deps: deps).register(on: router)
     // NB: the cheapest route (the benchmark ceiling): one `SELECT 1` on a pooled connection, no session.
     router.get("/health") { [store = deps.store] _, context -> Response in
         do {
@@ -94,9 +96,11 @@ public func makeDependencies(
     store: any Store, clock: any Clock = SystemClock(), hasher: any PasswordHasher = BcryptHasher(),
     secrets: any SecretGenerator = SystemSecretGenerator(), secureCookies: Bool = false
 ) async throws -> WebDependencies {
-    WebDependencies(
+    var deps = WebDependencies(
         store: store, clock: clock, hasher: hasher, secrets: secrets, catalogue: try Catalogue.bundled(),
         views: try await Views.bundled(), secureCookies: secureCookies)
+    deps.formStamps.key = try await FormStampSettings.sharedKey(store, at: clock.now())
+    return deps
 }
 
 /// Serves `Resources/openapi.json` as written.

@@ -46,7 +46,8 @@ extension Screen {
     }
 }
 
-/// Reads and checks a state-changing browser request: same origin, CSRF token, well-formed body.
+/// Reads and checks a state-changing browser request: same origin, CSRF token, well-formed body; on a
+/// public form, also the honeypot and the fill time (`FormStamps`).
 enum FormGuard {
     /// `limit`: the largest body accepted, in bytes (draft texts need more than the default).
     static func check(_ request: Request, _ context: WebContext, _ screen: Screen, limit: Int = 256 * 1024) async -> Result<Form, Refusal> {
@@ -61,6 +62,23 @@ enum FormGuard {
         // NB: a session binds its own token; a visitor's token is the double-submit cookie issued on first visit.
         guard !sent.isEmpty, !context.csrfToken.isEmpty, Tokens.equal(sent, context.csrfToken), !context.issueVisitorCSRF || context.session != nil
         else { return .failure(Refusal(response: screen.error(.forbidden, screen.text("error_csrf")))) }
+        if FormStamps.isPublicForm(request.method, request.uri.path) {
+            var settings = screen.deps.formStamps
+            // NB: password managers fill and send the sign-in form within a second; sign-in keeps the honeypot and
+            // its own rate limits (per account and per address), not the minimum fill time.
+            if request.uri.path == "/signin" { settings.minimumAge = 0 }
+            let verdict = FormStamps.check(
+                stamp: form.string(FormStamps.stampField), honeypot: form[FormStamps.honeypotField] ?? "", csrf: context.csrfToken,
+                at: screen.deps.clock.now(), settings)
+            let key: String? = switch verdict {
+            case .accepted: nil
+            case .honeypot: "form_refused_honeypot"
+            case .tooFast: "form_refused_too_fast"
+            case .invalid, .tooOld: "form_refused_stale"
+            }
+            // NB: refused before any command runs: nothing of the request is stored.
+            if let key { return .failure(Refusal(response: screen.error(.unprocessableContent, screen.text(key)))) }
+        }
         return .success(form)
     }
 }
@@ -93,6 +111,7 @@ struct PageHandlers {
         router.post("/signin") { req, ctx in try await accounts.signIn(req, ctx, screen(req, ctx)) }
         router.post("/signout") { req, ctx in try await accounts.signOut(req, ctx, screen(req, ctx)) }
         router.post("/language") { req, ctx in try await accounts.language(req, ctx, screen(req, ctx)) }
+        PasswordResetPages(deps: deps).register(on: router)
         router.get("/static/app.css") { _, _ in StaticFiles.css() }
     }
 

@@ -137,6 +137,7 @@ struct ProfileHandlers {
         var data = base(s)
         if req.uri.queryParameters["profil"] == "efface" { data["flash"] = s.text("profile_erased") }
         AccountDataView.decorate(&data, s, choice: choice)
+        data["sessionsURL"] = SessionsRoute.list
         if !errors.isEmpty { data["errors"] = ["items": errors] }
         return s.html("profile_account", title: s.text("account_title"), data: data, status: status)
     }

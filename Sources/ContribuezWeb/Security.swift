@@ -4,12 +4,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Cookie names and session lifetime.
+/// Cookie names (session lifetimes: `SessionPolicy`, issue 13).
 enum Cookies {
     static let session = "cz_session"
     static let csrf = "cz_csrf"
     static let lang = "cz_lang"
-    static let sessionLifetime: TimeInterval = 30 * 86_400
 }
 
 enum Tokens {

@@ -100,7 +100,9 @@ public enum APIRoute {
         // The open data's public read API (issue 12).
         ("GET", "/consultations/{id}/open-data"), ("GET", "/consultations/{id}/open-data/{table}"),
         // Personal data on demand and the deletion choice (issue 12).
-        ("GET", "/me/export"), ("DELETE", "/me"),
+        ("GET", "/me/export"), ("DELETE", "/me"), ("PUT", "/me/password"),
+        // Sessions (issue 13).
+        ("GET", "/sessions"), ("DELETE", "/sessions"), ("DELETE", "/sessions/{id}"),
     ]
 }
 

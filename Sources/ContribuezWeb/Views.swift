@@ -33,9 +33,12 @@ struct Screen {
     var t: [String: String] { deps.catalogue.table(lang) }
     func text(_ key: String, _ params: [String: String] = [:]) -> String { deps.catalogue.text(key, lang, params) }
 
-    /// Base data every template gets: the catalogue, the CSRF token, who is signed in.
+    /// Base data every template gets: the catalogue, the CSRF token, the public forms' stamp, who is signed in.
     func base() -> [String: Any] {
-        var d: [String: Any] = ["t": t, "csrf": context.csrfToken, "lang": lang.rawValue]
+        var d: [String: Any] = [
+            "t": t, "csrf": context.csrfToken, "lang": lang.rawValue,
+            "formStamp": FormStamps.issue(at: deps.clock.now(), csrf: context.csrfToken, deps.formStamps),
+        ]
         if let p = context.participant {
             var me: [String: Any] = ["name": p.publicName, "url": SiteRoute.participant(p.id).path, "notificationsURL": FollowUpRoute.notifications]
             if let n = context.unreadNotifications { me["unread"] = "\(n)"; me["hasUnread"] = n > 0 }
@@ -65,7 +68,7 @@ struct Screen {
     }
 
     static let flashKeys: Set<String> = [
-        "vote_saved", "vote_withdrawn", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
+        "vote_saved", "vote_withdrawn", "sessions_ended_all", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
         "instance_role_granted", "role_granted", "role_revoked", "consultation_created", "consultation_saved", "text_saved",
         "article_saved", "consultation_published", "consultation_closed",
         "followup_answer_saved", "followup_version_published", "followup_uptake_saved", "followup_followed", "followup_unfollowed",

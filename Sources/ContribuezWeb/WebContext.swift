@@ -9,6 +9,8 @@ public struct WebContext: RequestContext {
     /// The signed-in participant's session (cookie for pages, bearer token for the API).
     var session: SessionRecord?
     var sessionTokenHash: String?
+    /// Set when this request replaced the session's token (a privilege change): the response carries the new cookie.
+    var rotatedSession: (token: String, expiresAt: Date)?
     var lang: Lang = .fr
     /// The anonymous visitor's CSRF token (double-submit cookie) when there is no session.
     var visitorCSRF: String?
@@ -53,8 +55,12 @@ public struct WebDependencies: Sendable {
     /// Rate limits (issue 13): production rules, no trusted proxy, unless `serve` says otherwise.
     public var rateLimits = RateLimitSettings()
     let rateLimitPurge = RateLimitPurge()
+    /// Honeypot and minimum fill time of public forms (issue 13); `makeDependencies` loads the shared key.
+    public var formStamps = FormStampSettings()
     /// Where security events go (SecurityLogMiddleware); tests give a capturing handler.
     public var securityLogger = Logger(label: "contribuez.security")
+    /// Idle and absolute session timeouts, participants and staff (issue 13; `serve --session-*`).
+    public var sessionPolicy = SessionPolicy.production
 
     public init(
         store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,
@@ -86,8 +92,17 @@ struct SessionMiddleware: RouterMiddleware {
         if let token, Tokens.wellFormed(token) {
             let hash = Tokens.hash(token)
             if let record = try await deps.store.session(tokenHash: hash, at: deps.clock.now()) {
-                context.session = record
-                context.sessionTokenHash = hash
+                switch try await SessionLifecycle(deps: deps).resume(record, tokenHash: hash) {
+                case .live(let live):
+                    context.session = live
+                    context.sessionTokenHash = hash
+                case .rotated(let live, let token, let newHash, let expiresAt):
+                    context.session = live
+                    context.sessionTokenHash = newHash
+                    context.rotatedSession = (token, expiresAt)
+                case .ended:
+                    break
+                }
             }
         }
         if let cookie = request.cookies[Cookies.lang]?.value, let lang = Lang(rawValue: cookie) {
@@ -106,7 +121,20 @@ struct SessionMiddleware: RouterMiddleware {
                 context.issueVisitorCSRF = true
             }
         }
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError where context.rotatedSession != nil {
+            // The old token is already dead: an error page must still hand over the new one.
+            response = try error.response(from: request, context: context)
+        }
+        if let rotated = context.rotatedSession {
+            if isAPI {
+                response.headers[SessionLifecycle.rotatedTokenHeader] = rotated.token
+            } else if response.headers[values: .setCookie].allSatisfy({ !$0.hasPrefix(Cookies.session + "=") }) {
+                response.setCookie(SessionLifecycle(deps: deps).cookie(rotated.token, expiresAt: rotated.expiresAt))
+            }
+        }
         if context.issueVisitorCSRF, let csrf = context.visitorCSRF {
             response.setCookie(Cookie(name: Cookies.csrf, value: csrf, path: "/", secure: deps.secureCookies, httpOnly: true, sameSite: .lax))
         }

@@ -84,6 +84,19 @@ struct Serve: AsyncParsableCommand {
     var rateLimits: [String] = []
     @Flag(help: "Turn every rate limit off. For load benchmarks and crash tests only: never in production.")
     var noRateLimits = false
+    @Option(help: "Seconds a person needs at least between a public form's page and its submission (sign-up, contributions, reports, password reset); faster is refused as a robot. 0 turns the rule off (browser tests).")
+    var formMinSeconds: Int = 3
+    @Option(help: "Minutes without a request after which a participant's session ends.") var sessionIdle: Int = 120
+    @Option(help: "Minutes after sign-in at which a participant's session ends, however active.") var sessionLifetime: Int = 30 * 24 * 60
+    @Option(help: "Minutes without a request after which a staff member's session ends (any instance or consultation role).")
+    var staffSessionIdle: Int = 30
+    @Option(help: "Minutes after sign-in at which a staff member's session ends, however active.") var staffSessionLifetime: Int = 12 * 60
+
+    /// The session timeouts from the options.
+    var sessionPolicy: SessionPolicy {
+        SessionPolicy(participantIdle: TimeInterval(sessionIdle * 60), participantAbsolute: TimeInterval(sessionLifetime * 60),
+                      staffIdle: TimeInterval(staffSessionIdle * 60), staffAbsolute: TimeInterval(staffSessionLifetime * 60))
+    }
 
     /// The rate limits and trusted proxies from the options.
     func rateLimitSettings() throws -> RateLimitSettings {
@@ -95,6 +108,11 @@ struct Serve: AsyncParsableCommand {
         do { _ = try rateLimitSettings() } catch { throw ValidationError("\(error)") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 4 and 31") }
+        for (name, idle, lifetime) in [("session", sessionIdle, sessionLifetime), ("staff-session", staffSessionIdle, staffSessionLifetime)] {
+            guard idle >= 1, lifetime >= 1, lifetime <= 366 * 24 * 60 else { throw ValidationError("--\(name)-idle and --\(name)-lifetime must be 1 minute or more (lifetime at most a year)") }
+            guard idle <= lifetime else { throw ValidationError("--\(name)-idle must not exceed --\(name)-lifetime") }
+        }
+        guard (0...600).contains(formMinSeconds) else { throw ValidationError("--form-min-seconds must be between 0 and 600") }
         guard synthesisEvery >= 0 else { throw ValidationError("--synthesis-every must be 0 or more minutes") }
         if let smtpUrl {
             do { _ = try SMTPConfiguration(url: smtpUrl) } catch { throw ValidationError("--smtp-url: \(error)") }
@@ -128,6 +146,8 @@ struct Serve: AsyncParsableCommand {
         deps.smtpConfigured = smtpUrl != nil
         deps.publicURL = publicBaseURL
         deps.rateLimits = try rateLimitSettings()
+        deps.sessionPolicy = sessionPolicy
+        deps.formStamps.minimumAge = TimeInterval(formMinSeconds)
         if noRateLimits { logger.warning("rate limits are off (--no-rate-limits): for benchmarks only") }
         let app = buildApplication(deps, host: host, port: port, logger: logger)
         let renderWarmUp = startRenderWarmUp(deps, logger: logger); defer { renderWarmUp.cancel() }

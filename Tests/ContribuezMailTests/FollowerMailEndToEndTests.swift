@@ -44,7 +44,9 @@ struct FollowerMailEndToEndTests {
         let t0 = Date(timeIntervalSince1970: 1_760_000_000)
         let clock = FixedClock(t0)
         let demo = try await store.importConsultation(DemoConsultation.bundle(now: t0))
-        let deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
+        var deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
+        // The clock jumps an hour below: longer than a staff session's idle timeout (issue 13).
+        deps.sessionPolicy = SessionPolicy(participantIdle: 86_400, participantAbsolute: 86_400, staffIdle: 86_400, staffAbsolute: 86_400)
         let server = try await TestSMTPServer().start()
         var config = try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)")
         config.replyTimeout = .seconds(5)
@@ -56,10 +58,13 @@ struct FollowerMailEndToEndTests {
             let api = Client(client: raw)
             let author = try await api.account("autrice@example.fr")
             let follower = try await api.account("suiveur@example.fr")
-            let answerer = try await api.account("reponse@example.fr")
+            let newcomer = try await api.account("reponse@example.fr")
             let entry = AuditEntry(consultationID: demo.id, actorID: nil, actorName: "test", action: .grantRole, targetKind: "participant",
-                                   targetID: answerer.id, reason: "answerer", at: t0)
-            try await store.grantRole(consultationID: demo.id, participantID: answerer.id, role: .answerer, audit: entry)
+                                   targetID: newcomer.id, reason: "answerer", at: t0)
+            try await store.grantRole(consultationID: demo.id, participantID: newcomer.id, role: .answerer, audit: entry)
+            // A session opened after the grant carries the role (the one opened before would be replaced on its next use).
+            let (_, signedIn) = try await api.call(.post, "/sessions", json: ["email": "reponse@example.fr", "password": "cheval agrafe pile"])
+            let answerer = (token: try #require(signedIn["token"] as? String), id: newcomer.id)
             let (created, proposal) = try await api.call(.post, "/consultations/\(demo.id)/proposals", token: author.token,
                                                          json: ["title": "Un registre public des algorithmes", "text": "Chaque administration publie ses algorithmes."])
             #expect(created == .created)

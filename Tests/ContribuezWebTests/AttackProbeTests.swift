@@ -117,6 +117,7 @@ struct AttackProbeTests {
                          "/consultations/\(id)/versions/nouvelle", "/consultations/\(id)/representativite"] {
                 replies.append(("page \(path)", try await bruno.browser.get(path)))
             }
+            try await bruno.browser.takeFormStamp()  // a valid stamp: the probe must reach the consultation check
             for path in ["/consultations/\(id)/organiser/reglages", "/consultations/\(id)/organiser/publier", "/consultations/\(id)/organiser/clore",
                          "/consultations/\(id)/roles", "/consultations/\(id)/proposals"] {
                 replies.append(("form \(path)", try await bruno.browser.post(path, [("title", "Piraté"), ("reason", "x"), ("email", bruno.email), ("role", "organiser")])))

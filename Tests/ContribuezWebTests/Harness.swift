@@ -20,11 +20,18 @@ struct TestServer {
 
     static let t0 = Date(timeIntervalSince1970: 1_760_000_000)
 
-    static func make() async throws -> TestServer {
+    /// Sessions in most suites outlive the clock's jumps through a consultation's phases (days, weeks): a year idle
+    /// and absolute. SessionSecurityTests pass `SessionPolicy.production` and check the real timeouts.
+    static let patientSessions = SessionPolicy(participantIdle: 366 * 86_400, participantAbsolute: 366 * 86_400,
+                                               staffIdle: 366 * 86_400, staffAbsolute: 366 * 86_400)
+
+    static func make(sessionPolicy: SessionPolicy = patientSessions) async throws -> TestServer {
         let store = try await freshStore()
         let clock = FixedClock(t0)
         let demo = try await store.importConsultation(DemoConsultation.bundle(now: t0))
-        let deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
+        var deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
+        deps.sessionPolicy = sessionPolicy
+        deps.formStamps.minimumAge = 0  // the fixed clock does not move between a page and its form (HoneypotTests checks the rule)
         return TestServer(store: store, clock: clock, deps: deps, demo: demo)
     }
 
@@ -78,12 +85,23 @@ final class Browser: @unchecked Sendable {
     let client: any TestClientProtocol
     var cookies: [String: String] = [:]
     var lastCSRF: String?
+    /// The public forms' stamp (issue 13) of the last page that had one.
+    var lastStamp: String?
 
     init(client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+    /// With `followRotation` (the default), a bearer token in `headers` is replaced by the latest token the server
+    /// handed out for it (`Contribuez-Session-Token`, issue 13), and a new replacement is recorded.
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil, bytes: [UInt8]? = nil,
+                 followRotation: Bool = true) async throws -> Reply {
         var h = headers
+        var sentBearer: String?
+        if let auth = h[.authorization], auth.hasPrefix("Bearer ") {
+            let held = String(auth.dropFirst(7))
+            sentBearer = followRotation ? Self.rotatedTokens.current(held) : held
+            h[.authorization] = "Bearer \(sentBearer!)"
+        }
         if !cookies.isEmpty, h[.cookie] == nil {
             h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         }
@@ -91,15 +109,34 @@ final class Browser: @unchecked Sendable {
         let reply = try await client.execute(uri: uri, method: method, headers: h, body: buffer) { response in
             Reply(status: response.status, headers: response.headers, body: String(buffer: response.body), bytes: Array(response.body.readableBytesView))
         }
-        for c in reply.setCookies {
+        record(setCookies: reply.setCookies)
+        if let sentBearer, let replaced = reply.headers[HTTPField.Name("Contribuez-Session-Token")!] { Self.rotatedTokens.record(sentBearer, replaced) }
+        if let token = Self.csrf(in: reply.body) { lastCSRF = token }
+        if let stamp = Self.hidden("_ts", in: reply.body) { lastStamp = stamp }
+        return reply
+    }
+
+    /// Keeps the cookies a response sets (a rotated session's included) and drops the ones it removes.
+    func record(setCookies: [String]) {
+        for c in setCookies {
             let pair = c.split(separator: ";").first.map(String.init) ?? ""
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 || pair.hasSuffix("=") else { continue }
             let name = kv[0], value = kv.count == 2 ? kv[1] : ""
             if value.isEmpty || c.lowercased().contains("max-age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
-        if let token = Self.csrf(in: reply.body) { lastCSRF = token }
-        return reply
+    }
+
+    /// Fetches a page with a public form, as a robot would to get a valid stamp (issue 13's honeypot and fill
+    /// time): for tests that post to a public form from a page that shows none (a closed consultation, a probe).
+    func takeFormStamp() async throws {
+        _ = try await get("/mot-de-passe-oublie")
+    }
+
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let r = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        let rest = html[r.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
 
     static func csrf(in html: String) -> String? {
@@ -116,6 +153,7 @@ final class Browser: @unchecked Sendable {
     func post(_ uri: String, _ fields: [(String, String)], csrf: String? = nil, origin: String? = "http://localhost", extra: HTTPFields = [:]) async throws -> Reply {
         var all = fields
         if let token = csrf ?? lastCSRF { all.append(("_csrf", token)) }
+        if let stamp = lastStamp, !fields.contains(where: { $0.0 == "_ts" }) { all.append(("_ts", stamp)) }
         var h: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         if let origin { h[HTTPField.Name("Origin")!] = origin }
         for f in extra { h[f.name] = f.value }
@@ -139,7 +177,11 @@ final class Browser: @unchecked Sendable {
 
     // JSON API
 
-    func api(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, raw: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+    /// A JSON request. With `followRotation` (the default) the harness behaves as the API document asks of clients:
+    /// when a response carries `Contribuez-Session-Token` (the bearer's roles changed, issue 13), the new token
+    /// replaces the one sent, for every later request made with the token the test holds.
+    func api(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, raw: String? = nil, bytes: [UInt8]? = nil,
+             followRotation: Bool = true) async throws -> Reply {
         var h: HTTPFields = [.contentType: "application/json"]
         if let token { h[.authorization] = "Bearer \(token)" }
         var body = raw
@@ -147,7 +189,32 @@ final class Browser: @unchecked Sendable {
         let saved = cookies
         cookies = [:]
         defer { cookies = saved }
-        return try await request(method, "/api/v1" + path, headers: h, body: body, bytes: bytes)
+        return try await request(method, "/api/v1" + path, headers: h, body: body, bytes: bytes, followRotation: followRotation)
+    }
+
+    /// Replaced bearer tokens, old → new (tokens are random: one map serves every test of the process).
+    static let rotatedTokens = RotatedTokens()
+
+    final class RotatedTokens: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next: [String: String] = [:]
+
+        func current(_ token: String) -> String {
+            lock.withLock {
+                var t = token
+                while let n = next[t] { t = n }
+                return t
+            }
+        }
+
+        func record(_ old: String, _ new: String) { lock.withLock { next[old] = new } }
+    }
+
+    /// Signs in through the API; returns the bearer token.
+    func apiSignIn(_ email: String, password: String = "cheval agrafe pile") async throws -> String {
+        let session = try await api(.post, "/sessions", json: ["email": email, "password": password])
+        #expect(session.status == .created, "\(session.body)")
+        return try #require(session.json["token"] as? String)
     }
 
     /// Creates an account and a session through the API; returns the bearer token.

@@ -31,9 +31,11 @@ extension Browser {
             h[HTTPField.Name("Origin")!] = "http://localhost"
             body = ByteBuffer(string: Self.encode(fields))
         }
-        return try await client.execute(uri: uri, method: method, headers: h, body: body) { r in
+        let reply = try await client.execute(uri: uri, method: method, headers: h, body: body) { r in
             BinaryReply(status: r.status, headers: r.headers, bytes: Array(r.body.readableBytesView))
         }
+        if bearer == nil { record(setCookies: reply.headers[values: .setCookie]) }
+        return reply
     }
 }
 

@@ -33,6 +33,7 @@ struct RaceTests {
                     let c = Browser(client: b.client)
                     c.cookies = b.cookies
                     c.lastCSRF = b.lastCSRF
+                    c.lastStamp = b.lastStamp
                     return try await send(c).status
                 }
             }

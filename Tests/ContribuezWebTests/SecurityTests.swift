@@ -69,9 +69,11 @@ struct SecurityTests {
     @Test("Secure is added to cookies when served behind HTTPS")
     func secureCookies() async throws {
         var server = try await TestServer.make()
-        server = TestServer(store: server.store, clock: server.clock, deps: WebDependencies(
+        var deps = WebDependencies(
             store: server.store, clock: server.clock, hasher: BcryptHasher(cost: 4), secrets: SystemSecretGenerator(),
-            catalogue: server.deps.catalogue, views: server.deps.views, secureCookies: true), demo: server.demo)
+            catalogue: server.deps.catalogue, views: server.deps.views, secureCookies: true)
+        deps.formStamps.minimumAge = 0  // the fixed clock does not move between the page and its form
+        server = TestServer(store: server.store, clock: server.clock, deps: deps, demo: server.demo)
         try await server.run { b in
             let r = try await b.signUp(email: "secure@example.fr")
             #expect(r.setCookies.contains { $0.hasPrefix("cz_session=") && $0.contains("Secure") })

@@ -30,7 +30,7 @@ def main():
     base = f"http://127.0.0.1:{port}/"
     db = os.path.join(tempfile.mkdtemp(), "account_data.sqlite")
     downloads = tempfile.mkdtemp()
-    server = subprocess.Popen([binary, "serve", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--synthesis-every", "0", "--demo"],
+    server = subprocess.Popen([binary, "serve", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--form-min-seconds", "0", "--synthesis-every", "0", "--demo"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     passed, failed = 0, 0
     d = None

@@ -77,9 +77,21 @@ def finish(server, d, passed, failed):
     sys.exit(1 if failed else 0)
 
 
+# Bearer tokens replaced by the server (issue 13: a role change gives a new token in Contribuez-Session-Token and the
+# old one stops working). Like a well-behaved client, api() sends the latest token for the one the caller holds.
+_ROTATED = {}
+
+
+def current_token(token):
+    while token in _ROTATED:
+        token = _ROTATED[token]
+    return token
+
+
 def api(base, method, path, token=None, json_body=None, body=None, content_type="application/json"):
     """One call of the JSON API; returns (status, parsed JSON or text). Errors are answers, not exceptions."""
     import json as _json
+    token = current_token(token) if token else token
     data = None
     headers = {}
     if json_body is not None:
@@ -93,9 +105,11 @@ def api(base, method, path, token=None, json_body=None, body=None, content_type=
     req = urllib.request.Request(base.rstrip("/") + "/api/v1" + path, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            status, raw = r.status, r.read()
+            status, raw, replaced = r.status, r.read(), r.headers.get("Contribuez-Session-Token")
     except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
+        status, raw, replaced = e.code, e.read(), e.headers.get("Contribuez-Session-Token")
+    if token and replaced:
+        _ROTATED[token] = replaced
     text = raw.decode(errors="replace")
     try:
         return status, _json.loads(text) if text else None

@@ -143,7 +143,7 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     db = os.path.join(tempfile.mkdtemp(), "xss.sqlite")
-    server = subprocess.Popen([binary, "serve", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--synthesis-every", "0",
+    server = subprocess.Popen([binary, "serve", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--form-min-seconds", "0", "--synthesis-every", "0",
                                "--demo", "--no-rate-limits"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     passed, failed = 0, 0
     d = None

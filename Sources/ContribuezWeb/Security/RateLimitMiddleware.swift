@@ -40,6 +40,9 @@ enum RateLimitRoutes {
         (.get, "/consultations/*/donnees.zip", .export),
         (.get, "/compte/donnees.zip", .export),
         (.post, "/compte/donnees/*", .export),
+        // Password reset links (issue 13); per e-mail in the handler.
+        (.post, "/mot-de-passe-oublie", .passwordReset),
+        (.post, "/api/v1/password-resets", .passwordReset),
     ]
 
     static func action(_ method: HTTPRequest.Method, _ path: String) -> RateLimit.Action? {

@@ -54,7 +54,7 @@ struct RateLimiter {
             case .address:
                 return RateLimit.Hit(rule, key: Self.digest("address:" + clientKey(request, context)))
             case .account:
-                guard action != .signIn, let p = context.participant else { return nil }
+                guard action != .signIn, action != .passwordReset, let p = context.participant else { return nil }
                 return RateLimit.Hit(rule, key: Self.digest("participant:\(p.id)"))
             }
         }
@@ -78,7 +78,7 @@ struct RateLimiter {
 
     static func emailKey(_ email: String) -> String { digest("email:" + RateLimit.normalisedEmail(email)) }
 
-    private func count(_ hits: [RateLimit.Hit]) async throws -> RateLimit.Decision {
+    func count(_ hits: [RateLimit.Hit]) async throws -> RateLimit.Decision {
         guard !hits.isEmpty else { return .allowed }
         let now = deps.clock.now()
         let decision = try await deps.store.hitRateLimits(hits, at: now)
