@@ -26,6 +26,8 @@ public enum Conflict: String, Sendable, Equatable {
     case duplicateReport = "duplicate_report"
     /// Too many personal-data links asked for in 24 hours (issue 12).
     case tooManyLinks = "too_many_links"
+    /// The account is already frozen, or the freeze was already reviewed (issue 13).
+    case alreadyDone = "already_done"
 }
 
 /// What the vote commands return: the change and the target's new tally.
@@ -121,6 +123,8 @@ public struct SignIn: Sendable {
             return .refused(.wrongCredentials)
         }
         guard await ctx.hasher.verify(password, against: found.passwordHash) else { return .refused(.wrongCredentials) }
+        // NB: told only to whoever knows the password: the freeze is no secret from the account's holder.
+        if try await ctx.store.accountFreeze(participantID: found.participant.id) != nil { return .refused(.accountFrozen) }
         return .done(found.participant)
     }
 }

@@ -34,11 +34,14 @@ public enum Action: Sendable, Equatable, Hashable {
     /// Publish or take back the open-data package, choose publication at closing, and download it
     /// before it is public (issue 12). Any phase.
     case publishOpenData
+    /// Review frozen accounts and sign-up bursts (issue 13): instance admins, and whoever moderates or organises
+    /// a consultation. Checked on `Institution.anyConsultation`: accounts belong to the instance.
+    case reviewAccounts
 
     /// Every action, for the permission table test.
     public static let all: [Action] = [.read, .vote, .withdrawVote] + ContributionKind.allCases.map { .contribute($0) }
         + [.report, .organise, .createConsultation, .editConsultation, .editText, .publish, .close, .manageRoles, .moderate, .answer,
-           .publishVersion, .readAudit, .manageInstanceRoles, .publishOpenData]
+           .publishVersion, .readAudit, .manageInstanceRoles, .publishOpenData, .reviewAccounts]
 }
 
 /// Why an action is refused. Each reason maps to one message in the catalogue and one HTTP status.
@@ -67,6 +70,8 @@ public enum RefusalReason: String, Sendable, Equatable, Codable {
     case alreadyPublished = "already_published"
     /// Sign-in failed: same reason whether the e-mail or the password was wrong.
     case wrongCredentials = "wrong_credentials"
+    /// The account is frozen pending review (« ce n'était pas moi », or a moderator): no sign-in (issue 13).
+    case accountFrozen = "account_frozen"
 }
 
 public enum Decision: Sendable, Equatable {
@@ -113,6 +118,10 @@ public enum Permissions {
         case .createConsultation:
             guard let actor else { return .refused(.notSignedIn) }
             return actor.role == .organiser || actor.role == .admin ? .allowed : .refused(.organisersOnly)
+        case .reviewAccounts:
+            guard let actor else { return .refused(.notSignedIn) }
+            return actor.isAdmin || actor.consultationRoles.values.contains { $0 == .moderator || $0 == .organiser }
+                ? .allowed : .refused(.moderatorsOnly)
         case .manageInstanceRoles, .readAudit:
             guard actor != nil else { return .refused(.notSignedIn) }
             return isAdmin ? .allowed : .refused(.adminsOnly)

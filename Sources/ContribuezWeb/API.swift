@@ -154,7 +154,9 @@ struct APIHandlers {
         let org = json.optionalString("organization", &typeErrors)
         guard typeErrors.isEmpty else { return invalid(typeErrors, ctx) }
         switch try await SignUp(email: email, password: password, displayName: name, kind: ParticipantKind(rawValue: kindRaw), organization: org).run(deps.commands) {
-        case .done(let p): return Self.json(APIDoc.ParticipantDTO(p), status: .created)
+        case .done(let p):
+            try await AccountWelcome(deps: deps).welcome(p, req, ctx, lang: ctx.lang)
+            return Self.json(APIDoc.ParticipantDTO(p), status: .created)
         case .invalid(let e): return invalid(e, ctx)
         case .conflict: return Self.problem(.conflict, "duplicate_email", deps.catalogue.text("err_duplicate_email", ctx.lang))
         case .refused(let r): return refused(r, ctx)
@@ -176,6 +178,8 @@ struct APIHandlers {
             try await RateLimiter(deps: deps).signedIn(email: email)
             let opened = try await SessionLifecycle(deps: deps).open(p, request: req)
             return Self.json(APIDoc.SessionDTO(token: opened.token, expiresAt: opened.expiresAt, participant: .init(p)), status: .created)
+        case .refused(.accountFrozen):
+            return Self.problem(.forbidden, "account_frozen", deps.catalogue.text("refused_account_frozen", ctx.lang))
         default:
             return Self.problem(.unauthorized, "wrong_credentials", deps.catalogue.text("err_wrong_credentials", ctx.lang))
         }

@@ -37,6 +37,7 @@ struct AccountPages {
             kind: ParticipantKind(rawValue: form.string("kind")), organization: form.string("organization"))
         switch try await command.run(deps.commands) {
         case .done(let participant):
+            try await AccountWelcome(deps: deps).welcome(participant, req, ctx, lang: s.lang)
             return try await startSession(participant, req, ctx, then: SiteRoute.home.path)
         case .invalid(let errors):
             return signUpForm(s, draft: draft, errors: errors.map { deps.catalogue.message(for: $0, s.lang) }, status: .unprocessableContent)
@@ -62,6 +63,8 @@ struct AccountPages {
         case .done(let participant):
             try await RateLimiter(deps: deps).signedIn(email: form.string("email"))
             return try await startSession(participant, req, ctx, then: SiteRoute.home.path)
+        case .refused(.accountFrozen):
+            return signInForm(s, draft: ["email": form.string("email")], errors: [s.text("refused_account_frozen")], status: .forbidden)
         default:
             return signInForm(s, draft: ["email": form.string("email")], errors: [s.text("err_wrong_credentials")], status: .unauthorized)
         }

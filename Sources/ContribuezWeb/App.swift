@@ -67,6 +67,8 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     OpenDataPages(deps: deps).register(on: router)
     PasswordChangePages(deps: deps).register(on: router)
     SessionsPages(deps: deps).register(on: router)
+    DisavowalPages(deps: deps).register(on: router)
+    AccountReviewPages(deps: deps).register(on: router)
     // NB: the cheapest route (the benchmark ceiling): one `SELECT 1` on a pooled connection, no session.
     router.get("/health") { [store = deps.store] _, context -> Response in
         do {
@@ -96,10 +98,10 @@ public func makeDependencies(
     store: any Store, clock: any Clock = SystemClock(), hasher: any PasswordHasher = BcryptHasher(),
     secrets: any SecretGenerator = SystemSecretGenerator(), secureCookies: Bool = false
 ) async throws -> WebDependencies {
-    var deps = WebDependencies(
+    let deps = WebDependencies(
         store: store, clock: clock, hasher: hasher, secrets: secrets, catalogue: try Catalogue.bundled(),
         views: try await Views.bundled(), secureCookies: secureCookies)
-    deps.formStamps.key = try await FormStampSettings.sharedKey(store, at: clock.now())
+    await deps.formStamps.loadSharedKey(store, clock: clock)
     return deps
 }
 

@@ -10,7 +10,7 @@ enum Statuses {
         switch reason {
         case .notSignedIn, .wrongCredentials: return .unauthorized
         case .closed, .notOpenYet: return .conflict
-        case .kindNotAllowed, .organisersOnly, .moderatorsOnly, .answerersOnly, .adminsOnly: return .forbidden
+        case .kindNotAllowed, .organisersOnly, .moderatorsOnly, .answerersOnly, .adminsOnly, .accountFrozen: return .forbidden
         case .notDraft, .alreadyPublished: return .conflict
         case .notPublished: return .notFound
         }
@@ -70,14 +70,18 @@ enum FormGuard {
             let verdict = FormStamps.check(
                 stamp: form.string(FormStamps.stampField), honeypot: form[FormStamps.honeypotField] ?? "", csrf: context.csrfToken,
                 at: screen.deps.clock.now(), settings)
-            let key: String? = switch verdict {
+            let refusal: (key: String, log: String)? = switch verdict {
             case .accepted: nil
-            case .honeypot: "form_refused_honeypot"
-            case .tooFast: "form_refused_too_fast"
-            case .invalid, .tooOld: "form_refused_stale"
+            case .honeypot: ("form_refused_honeypot", "honeypot")
+            case .tooFast: ("form_refused_too_fast", "too_fast")
+            case .invalid, .tooOld: ("form_refused_stale", "stale")
             }
             // NB: refused before any command runs: nothing of the request is stored.
-            if let key { return .failure(Refusal(response: screen.error(.unprocessableContent, screen.text(key)))) }
+            if let refusal {
+                var response = screen.error(.unprocessableContent, screen.text(refusal.key))
+                response.headers[FormStamps.refusalHeader] = refusal.log  // for the security log, which removes it
+                return .failure(Refusal(response: response))
+            }
         }
         return .success(form)
     }

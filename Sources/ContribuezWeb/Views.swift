@@ -68,7 +68,7 @@ struct Screen {
     }
 
     static let flashKeys: Set<String> = [
-        "vote_saved", "vote_withdrawn", "sessions_ended_all", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
+        "vote_saved", "vote_withdrawn", "sessions_ended_all", "accounts_frozen", "accounts_lifted", "accounts_upheld", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
         "instance_role_granted", "role_granted", "role_revoked", "consultation_created", "consultation_saved", "text_saved",
         "article_saved", "consultation_published", "consultation_closed",
         "followup_answer_saved", "followup_version_published", "followup_uptake_saved", "followup_followed", "followup_unfollowed",

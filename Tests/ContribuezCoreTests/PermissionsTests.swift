@@ -107,6 +107,9 @@ struct PermissionsTests {
         "manageInstanceRoles": Array(repeating: "nsi adm adm adm adm adm adm ok", count: 4),
         // Issue 12: the consultation's organisers (and admins) publish its open data, in every phase.
         "publishOpenData": Array(repeating: "nsi org org ok org org org ok", count: 4),
+        // Issue 13: frozen accounts and sign-up bursts are reviewed by admins and by whoever moderates or
+        // organises some consultation (accounts belong to the instance: the consultation does not matter).
+        "reviewAccounts": Array(repeating: "nsi mod mod ok ok mod ok ok", count: 4),
     ]
 
     static func key(_ action: Action) -> String {
@@ -127,6 +130,7 @@ struct PermissionsTests {
         case .readAudit: return "readAudit"
         case .manageInstanceRoles: return "manageInstanceRoles"
         case .publishOpenData: return "publishOpenData"
+        case .reviewAccounts: return "reviewAccounts"
         }
     }
 
@@ -181,7 +185,7 @@ struct PermissionsTests {
     func actionsListed() {
         // NB: a new case of Action fails `key` to compile, and must then be added to `Action.all` and to the table.
         #expect(Set(Action.all.map(Self.key)) == Set(Self.expected.keys))
-        #expect(Action.all.count == 21)
+        #expect(Action.all.count == 22)
     }
 }
 @Suite("Validation")

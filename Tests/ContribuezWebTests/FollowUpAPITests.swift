@@ -161,7 +161,7 @@ struct FollowUpAPITests {
             let mailer = NotificationMailer(deps: server.deps, publicURL: "https://consultation.example.gouv.fr")
             let round = try await mailer.runOnce()
             #expect(round.mails == 2, "one mail each for the author and the follower")
-            let queued = try await server.store.dueMails(at: server.clock.now(), limit: 10)
+            let queued = try await server.store.dueMails(at: server.clock.now(), limit: 100).filter { $0.kind != "welcome" }
             let toFollower = try #require(queued.first { $0.to == "follower@example.org" })
             #expect(toFollower.text.contains("https://consultation.example.gouv.fr/contributions/\(p1)"))
             #expect(toFollower.unsubscribeURL?.hasPrefix("https://consultation.example.gouv.fr/desabonnement/") == true)

@@ -100,6 +100,28 @@ struct HoneypotTests {
         }
     }
 
+    @Test("a refused form is a security event (form.refused, with the reason), and the internal marker never reaches the client")
+    func logged() async throws {
+        let logs = CapturedLogs()
+        let made = try await Self.server()
+        var deps = made.deps
+        deps.securityLogger = logs.logger
+        let server = TestServer(store: made.store, clock: made.clock, deps: deps, demo: made.demo)
+        try await server.run { b in
+            try await b.get("/signup")
+            // act
+            let fast = try await b.post("/signup", Self.signUpFields())
+            server.clock.advance(by: 10)
+            let trap = try await b.post("/signup", Self.signUpFields() + [("site_web", "x")])
+            // check
+            #expect(fast.headers[HTTPField.Name("Contribuez-Form-Refused")!] == nil && trap.headers[HTTPField.Name("Contribuez-Form-Refused")!] == nil)
+            let events = logs.events("form.refused")
+            #expect(events.map { $0["outcome"] } == ["too_fast", "honeypot"], "\(logs.text)")
+            #expect(events.allSatisfy { $0["route"] == "/signup" && $0["status"] == "422" })
+            #expect(!logs.text.contains(Self.email))
+        }
+    }
+
     @Test("sign-in keeps the honeypot but not the fill time (password managers sign in within a second)")
     func signIn() async throws {
         let server = try await Self.server()

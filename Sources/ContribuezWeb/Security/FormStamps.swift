@@ -15,10 +15,44 @@ public struct FormStampSettings: Sendable {
     public var minimumAge: TimeInterval = 3
     /// Seconds after which a page's forms are refused (the person reloads the page).
     public var maximumAge: TimeInterval = 86_400
-    /// The HMAC key: `makeDependencies` reads the shared one from the store; a random one until then.
-    public var key: [UInt8] = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    /// The HMAC key: `makeDependencies` loads the shared one from the store (`loadSharedKey`); a random one until then.
+    public var key: [UInt8] {
+        get { box.key }
+        nonmutating set { box.key = newValue }
+    }
+    private let box = KeyBox()
 
     public init() {}
+
+    /// Holds the key so that a load finishing later (the database was unreachable at start) reaches every copy.
+    final class KeyBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: [UInt8] = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        var key: [UInt8] {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
+    }
+
+    /// Loads the key every node shares. When the database cannot answer (a node started while it is down), the
+    /// node serves with its own random key — its forms still work, those of other nodes are refused as stale —
+    /// and keeps trying every 5 seconds in the background until it has the shared one.
+    public func loadSharedKey(_ store: any Store, clock: any Clock) async {
+        do {
+            key = try await Self.sharedKey(store, at: clock.now())
+        } catch {
+            Task.detached { [self] in
+                // NB: an hour of tries at most (a store closed for good must not be polled forever).
+                for _ in 0..<720 where !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(5))
+                    if let shared = try? await Self.sharedKey(store, at: clock.now()) {
+                        key = shared
+                        return
+                    }
+                }
+            }
+        }
+    }
 
     /// The name of the key in `server_secrets`.
     static let secretName = "form-stamp-key"
@@ -35,6 +69,8 @@ enum FormStamps {
     /// The honeypot's field name: something a form-filling robot finds worth filling.
     static let honeypotField = "site_web"
     static let stampField = "_ts"
+    /// Internal: FormGuard marks a refused public form for SecurityLogMiddleware, which removes the header.
+    static let refusalHeader = HTTPField.Name("Contribuez-Form-Refused")!
 
     /// Which POSTs are public forms (`*` stands for one path segment): sign-up, sign-in, password
     /// reset, contributions and reports.

@@ -15,6 +15,7 @@ import Logging
 /// | `rate.limited`   | a 429                                                                | warning |
 /// | `input.refused`  | a 400, 405, 413 or 415 (a body or method that no form or client of ours sends) | notice |
 /// | `request.failed` | a 500 or an error that escaped every handler                          | error   |
+/// | `form.refused`   | a public form refused by its honeypot or fill-time stamp, `outcome=honeypot`, `too_fast` or `stale` | warning |
 ///
 /// Each line carries `at` (UTC, ISO 8601 with milliseconds), `method`, `route` (the route *template*,
 /// `/api/v1/articles/{id}/vote`, never the path: paths may hold single-use tokens), `status`, the
@@ -40,18 +41,24 @@ struct SecurityLogMiddleware: RouterMiddleware {
             log(request, context, status: .internalServerError)
             throw error
         }
-        log(request, context, status: response.status)
-        return response
+        // A public form refused by its honeypot or stamp (FormGuard) says so in an internal header, removed here.
+        var answered = response
+        let formRefusal = answered.headers[FormStamps.refusalHeader]
+        answered.headers[FormStamps.refusalHeader] = nil
+        log(request, context, status: answered.status, formRefusal: formRefusal)
+        return answered
     }
 
     /// Classifies one finished request; most requests are not security events and log nothing.
-    func log(_ request: Request, _ context: WebContext, status: HTTPResponse.Status) {
+    func log(_ request: Request, _ context: WebContext, status: HTTPResponse.Status, formRefusal: String? = nil) {
         let route = context.endpointPath ?? "unmatched"
         let method = request.method
         let event: String
         var outcome: String?
         var level: Logger.Level
-        if method == .post && (route == "/signin" || route == "/api/v1/sessions") && status != .tooManyRequests {
+        if let formRefusal {
+            event = "form.refused"; outcome = formRefusal; level = .warning
+        } else if method == .post && (route == "/signin" || route == "/api/v1/sessions") && status != .tooManyRequests {
             event = "auth.sign_in"
             let ok = status.code < 400
             outcome = ok ? "success" : "failure"
