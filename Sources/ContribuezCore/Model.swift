@@ -377,9 +377,11 @@ public struct PageRequest: Sendable, Equatable {
     public var perPage: Int
 
     public static let maxPerPage = 100
+    /// Past it the offset could overflow (schemathesis sent page=2^57: the multiplication trapped and the node died).
+    public static let maxPage = 1_000_000_000
 
     public init(page: Int = 1, perPage: Int = 20) {
-        self.page = max(1, page)
+        self.page = min(Self.maxPage, max(1, page))
         self.perPage = min(Self.maxPerPage, max(1, perPage))
     }
 

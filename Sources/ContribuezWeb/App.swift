@@ -32,7 +32,10 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            return render(request, context, error.status, code: "http_\(error.status.code)", detail: error.body ?? error.status.reasonPhrase)
+            var response = render(request, context, error.status, code: "http_\(error.status.code)", detail: error.body ?? error.status.reasonPhrase)
+            // NB: what the error says in headers stays (Allow on a 405).
+            for field in error.headers where response.headers[field.name] == nil { response.headers.append(field) }
+            return response
         } catch {
             context.logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: type(of: error)))])
             return render(request, context, .internalServerError, code: "internal", detail: deps.catalogue.text("error_internal", context.lang))
@@ -56,6 +59,9 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     router.add(middleware: SessionMiddleware(deps: deps))
     router.add(middleware: SecurityLogMiddleware(deps: deps))
     router.add(middleware: RateLimitMiddleware(deps: deps))
+    let routeMethods = RouteMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
+    router.add(middleware: QueryContractMiddleware(deps: deps, contract: .bundled))
     PageHandlers(deps: deps).register(on: router)
     APIHandlers(deps: deps).register(on: router)
     SynthesisHandlers(deps: deps).register(on: router)
@@ -81,6 +87,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
                 body: .init(byteBuffer: ByteBuffer(string: "database unreachable")))
         }
     }
+    routeMethods.load(router.routes)
     return router
 }
 

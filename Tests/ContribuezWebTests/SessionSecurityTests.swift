@@ -295,7 +295,7 @@ struct SessionSecurityTests {
             #expect(items.filter { $0["current"] as? Bool == true }.count == 1)
             #expect(!page1.body.contains("token") && !page1.body.contains(SessionTokens.storedHash(token)))
             #expect(items.allSatisfy { $0["label"] as? String == "Navigateur inconnu sur système inconnu" || $0["label"] is String })
-            #expect(bad.status == .unprocessableContent)
+            #expect(bad.status == .unprocessableContent, "\(bad.body)")
             let fields = (bad.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
             #expect(Set(fields) == ["perPage", "page"], "\(bad.body)")
             #expect(stolen.status == .notFound && garbage.status == .notFound)

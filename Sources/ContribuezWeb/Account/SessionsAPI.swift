@@ -72,7 +72,9 @@ struct SessionsAPI {
         var errors: [FieldError] = []
         var page = 1, perPage = 20
         if let raw = q["page"] {
-            if let n = Int(String(raw)), n >= 1 { page = n } else { errors.append(FieldError(field: "page", rule: .invalid, value: String(raw))) }
+            if let n = Int(String(raw)), (1...PageRequest.maxPage).contains(n) { page = n } else {
+                errors.append(FieldError(field: "page", rule: .invalid, limit: PageRequest.maxPage, value: String(raw)))
+            }
         }
         if let raw = q["perPage"] {
             if let n = Int(String(raw)), (1...PageRequest.maxPerPage).contains(n) { perPage = n } else {
