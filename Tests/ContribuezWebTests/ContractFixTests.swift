@@ -61,6 +61,27 @@ struct ContractFixTests {
         }
     }
 
+    @Test("a page past 1,000,000,000 is refused naming `page` (page=2^57 overflowed the offset and killed the node); the last page allowed answers empty")
+    func pageOverflow() async throws {
+        let server = try await TestServer.make()
+        try await server.run { b in
+            let token = try await b.apiAccount("pages@example.fr")
+            // act
+            let huge = try await b.api(.get, "/consultations/\(server.demo.id)/proposals?page=144115188075855872")
+            let last = try await b.api(.get, "/consultations/\(server.demo.id)/proposals?page=1000000000&perPage=100")
+            let sessions = try await b.api(.get, "/sessions?page=144115188075855872", token: token)
+            let alive = try await b.api(.get, "/me", token: token)
+            // check
+            #expect(huge.status == .badRequest && huge.json["type"] as? String == "urn:contribuez:problem:invalid_query", "\(huge.status) \(huge.body)")
+            #expect((huge.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } == ["page"])
+            #expect(last.status == .ok, "\(last.body)")
+            #expect((last.json["items"] as? [Any])?.isEmpty == true, "\(last.body)")
+            #expect(sessions.status == .unprocessableContent && sessions.body.contains("\"page\""), "\(sessions.status) \(sessions.body)")
+            #expect(PageRequest(page: Int.max, perPage: 100).page == PageRequest.maxPage)
+            #expect(alive.status == .ok)
+        }
+    }
+
     @Test("the contract says an article takes agree, mixed or disagree, as the server does")
     func articleVoteValues() throws {
         let data = try #require(OpenAPIDocument.data)
