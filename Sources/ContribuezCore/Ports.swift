@@ -122,6 +122,11 @@ public struct SessionRecord: Sendable, Equatable {
     public var lastSeenAt: Date = .distantPast
     /// The privileges stamp written when the session was opened or last rotated (`SessionPrivileges.stamp`).
     public var privileges: String?
+    /// Whether the participant has a confirmed second factor, and when this session's holder gave a code (issue 13).
+    /// A session of an account with a factor is pending — it gives no access — until then.
+    public var hasSecondFactor = false
+    public var secondFactorAt: Date?
+    public var awaitsSecondFactor: Bool { hasSecondFactor && secondFactorAt == nil }
 
     public init(participant: Participant, csrfToken: String, expiresAt: Date, consultationRoles: [ID: ConsultationRole] = [:], unreadNotifications: Int = 0) {
         self.participant = participant; self.csrfToken = csrfToken; self.expiresAt = expiresAt
@@ -152,7 +157,7 @@ public struct VoteEvent: Sendable, Equatable {
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,
 /// and one conformance suite runs against both.
-public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox, LeaseStore, ChainStore, OpenDataStore, RateLimitStore, PersonalDataStore, SessionStore, AbuseStore, SealingStore, PasswordStore {
+public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox, LeaseStore, ChainStore, OpenDataStore, RateLimitStore, PersonalDataStore, SessionStore, AbuseStore, SealingStore, PasswordStore, SecondFactorStore {
     /// A trivial read (`SELECT 1`) that throws when the database cannot answer: for `GET /health`.
     /// Cheap (one pooled connection, no table), and bounded in time by the store.
     func ping() async throws

@@ -44,7 +44,9 @@ extension PostgresStore {
                     (SELECT string_agg(cr.consultation_id || ':' || cr.role, ',') FROM consultation_roles cr WHERE cr.participant_id = p.id) AS c_roles,
                     (SELECT COUNT(*) FROM notifications n WHERE n.participant_id = p.id AND n.read_at IS NULL) AS unread,
                     s.csrf_token AS s_csrf, s.expires_at AS s_expires, s.public_id AS s_public, s.created_at AS s_created,
-                    s.last_seen_at AS s_seen, s.privileges AS s_privileges FROM sessions s
+                    s.last_seen_at AS s_seen, s.privileges AS s_privileges, s.second_factor_at AS s_2fa,
+                    EXISTS (SELECT 1 FROM second_factors f WHERE f.participant_id = p.id AND f.confirmed_at IS NOT NULL) AS has_2fa
+                    FROM sessions s
                 JOIN participants p ON p.id = s.participant_id
                 WHERE s.token_hash = \(tokenHash) AND s.expires_at > \(ms) AND (s.idle_ms IS NULL OR s.last_seen_at + s.idle_ms > \(ms))
                 """)
@@ -60,6 +62,8 @@ extension PostgresStore {
             record.createdAt = PG.date(try row["s_created"])
             record.lastSeenAt = PG.date(try row["s_seen"])
             record.privileges = try row["s_privileges"]
+            record.hasSecondFactor = try row["has_2fa"]
+            record.secondFactorAt = (try row["s_2fa"] as Int64?).map(PG.date)
             return record
         }
     }

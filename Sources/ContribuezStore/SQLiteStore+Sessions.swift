@@ -49,7 +49,9 @@ extension SQLiteStore {
                         (SELECT group_concat(cr.consultation_id || ':' || cr.role) FROM consultation_roles cr WHERE cr.participant_id = p.id) AS c_roles,
                         (SELECT COUNT(*) FROM notifications n WHERE n.participant_id = p.id AND n.read_at IS NULL) AS unread,
                         s.csrf_token AS s_csrf, s.expires_at AS s_expires, s.public_id AS s_public, s.created_at AS s_created,
-                        s.last_seen_at AS s_seen, s.privileges AS s_privileges FROM sessions s
+                        s.last_seen_at AS s_seen, s.privileges AS s_privileges, s.second_factor_at AS s_2fa,
+                        EXISTS (SELECT 1 FROM second_factors f WHERE f.participant_id = p.id AND f.confirmed_at IS NOT NULL) AS has_2fa
+                    FROM sessions s
                     JOIN participants p ON p.id = s.participant_id
                     WHERE s.token_hash = ? AND \(Self.liveSession)
                     """,
@@ -67,6 +69,8 @@ extension SQLiteStore {
             record.createdAt = SQL.date(row["s_created"])
             record.lastSeenAt = SQL.date(row["s_seen"])
             record.privileges = row["s_privileges"]
+            record.hasSecondFactor = row["has_2fa"]
+            record.secondFactorAt = (row["s_2fa"] as Int64?).map(SQL.date)
             return record
         }
     }

@@ -175,8 +175,28 @@ struct APIHandlers {
         }
         switch try await SignIn(email: email, password: password).run(deps.commands) {
         case .done(let p):
-            try await RateLimiter(deps: deps).signedIn(email: email)
+            let check = SecondFactorCheck(deps: deps)
+            let needsCode = try await check.required(p.id)
+            var code = ""
+            if needsCode {
+                // NB: `code` is read only now, and only for an account with a second factor (issue 13).
+                var codeErrors: [FieldError] = []
+                code = json.optionalString("code", &codeErrors) ?? ""
+                guard codeErrors.isEmpty else { return invalid(codeErrors, ctx) }
+                guard !code.isEmpty else {
+                    return Self.problem(.unauthorized, "second_factor_required", deps.catalogue.text("second_factor_signin_intro", ctx.lang),
+                                        errors: [.init(field: "code", rule: "required", limit: nil, message: deps.catalogue.text("second_factor_signin_intro", ctx.lang),
+                                                       line: nil, otherLine: nil, value: nil, accepted: nil)])
+                }
+            }
             let opened = try await SessionLifecycle(deps: deps).open(p, request: req)
+            if needsCode, try await !check.verify(code, participantID: p.id, tokenHash: Tokens.hash(opened.token)) {
+                try await deps.store.deleteSession(tokenHash: Tokens.hash(opened.token))
+                return Self.problem(.unauthorized, "wrong_code", deps.catalogue.text("second_factor_err_code", ctx.lang),
+                                    errors: [.init(field: "code", rule: "invalid", limit: nil, message: deps.catalogue.text("second_factor_err_code", ctx.lang),
+                                                   line: nil, otherLine: nil, value: nil, accepted: nil)])
+            }
+            try await RateLimiter(deps: deps).signedIn(email: email)
             return Self.json(APIDoc.SessionDTO(token: opened.token, expiresAt: opened.expiresAt, participant: .init(p)), status: .created)
         case .refused(.accountFrozen):
             return Self.problem(.forbidden, "account_frozen", deps.catalogue.text("refused_account_frozen", ctx.lang))

@@ -62,7 +62,9 @@ struct AccountPages {
         switch try await SignIn(email: form.string("email"), password: form.string("password")).run(deps.commands) {
         case .done(let participant):
             try await RateLimiter(deps: deps).signedIn(email: form.string("email"))
-            return try await startSession(participant, req, ctx, then: SiteRoute.home.path)
+            // NB: with a second factor the new session gives no access until the code is given (issue 13).
+            let next = try await SecondFactorCheck(deps: deps).required(participant.id) ? SecondFactorRoute.signInCode : SiteRoute.home.path
+            return try await startSession(participant, req, ctx, then: next)
         case .refused(.accountFrozen):
             return signInForm(s, draft: ["email": form.string("email")], errors: [s.text("refused_account_frozen")], status: .forbidden)
         default:

@@ -11,6 +11,8 @@ public struct WebContext: RequestContext {
     var sessionTokenHash: String?
     /// Set when this request replaced the session's token (a privilege change): the response carries the new cookie.
     var rotatedSession: (token: String, expiresAt: Date)?
+    /// A session whose holder gave the password but not yet the second factor's code (issue 13).
+    var pendingSecondFactor: (session: SessionRecord, tokenHash: String)?
     var lang: Lang = .fr
     /// The anonymous visitor's CSRF token (double-submit cookie) when there is no session.
     var visitorCSRF: String?
@@ -102,6 +104,13 @@ struct SessionMiddleware: RouterMiddleware {
                     context.rotatedSession = (token, expiresAt)
                 case .ended:
                     break
+                }
+                // A session of an account with a second factor gives no access until its holder gives a code
+                // (`/connexion/code`): until then it is kept aside, and the request runs signed out.
+                if let session = context.session, session.awaitsSecondFactor {
+                    context.pendingSecondFactor = (session, context.sessionTokenHash ?? hash)
+                    context.session = nil
+                    context.sessionTokenHash = nil
                 }
             }
         }
