@@ -28,7 +28,6 @@ import Foundation
 /// | `export.address`       |    60 | 1 h     | downloads of exports per client address                  |
 /// | `password-reset.account` |   5 | 1 h     | reset links asked for per e-mail (known or not)          |
 /// | `password-reset.address` |  20 | 1 h     | reset links asked for per client address                 |
-/// | `read.address`         |   600 | 1 min   | API reads (GET, HEAD under `/api/v1/`) per client address |
 ///
 /// `contribuez serve --rate-limit NAME=COUNT/SECONDS` changes one rule, `NAME=off` removes it.
 public enum RateLimit {
@@ -41,8 +40,6 @@ public enum RateLimit {
         case report
         case export
         case passwordReset = "password-reset"
-        /// Reads of the API (GET and HEAD under `/api/v1/` not limited as exports): scraping and floods.
-        case read
     }
 
     /// Whose hits are counted together: one account (or, for sign-in, one e-mail), or one client address.
@@ -88,7 +85,6 @@ public enum RateLimit {
             Rule(.export, .address, limit: 60, window: 3600),
             Rule(.passwordReset, .account, limit: 5, window: 3600),
             Rule(.passwordReset, .address, limit: 20, window: 3600),
-            Rule(.read, .address, limit: 600, window: 60),
         ])
 
         public static let off = Policy(rules: [])

@@ -52,8 +52,6 @@ enum RateLimitRoutes {
             guard p.count == segments.count else { continue }
             if zip(p, segments).allSatisfy({ $0 == "*" ? !$1.isEmpty : $0 == $1 }) { return action }
         }
-        // Any other read of the API counts as a read (issue 13): per client address only.
-        if method == .get || method == .head, path.hasPrefix("/api/v1/") { return .read }
         return nil
     }
 }
