@@ -72,6 +72,16 @@ public enum RefusalReason: String, Sendable, Equatable, Codable {
     case wrongCredentials = "wrong_credentials"
     /// The account is frozen pending review (« ce n'était pas moi », or a moderator): no sign-in (issue 13).
     case accountFrozen = "account_frozen"
+    /// A staff role is held but withheld: staff must sign in with a second factor (issue 13).
+    case staffSecondFactorRequired = "staff_second_factor_required"
+
+    /// Refusals that only a staff role would have avoided.
+    public var isStaffOnly: Bool {
+        switch self {
+        case .organisersOnly, .moderatorsOnly, .answerersOnly, .adminsOnly: true
+        default: false
+        }
+    }
 }
 
 public enum Decision: Sendable, Equatable {

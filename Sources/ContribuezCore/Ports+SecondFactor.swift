@@ -33,4 +33,8 @@ public protocol SecondFactorStore: Sendable {
     func useRecoveryCode(participantID: ID, codeHash: String, tokenHash: String, at: Date) async throws -> Bool
     /// Replaces every recovery code of the confirmed factor.
     func replaceRecoveryCodes(participantID: ID, codeHashes: [String]) async throws -> Bool
+    /// An admin's reset of a lost factor: deletes the factor (confirmed or not) and its recovery codes, ends every
+    /// session of the participant and appends `audit`, in one transaction. False, and nothing changed, when the
+    /// participant has no factor.
+    func resetSecondFactor(participantID: ID, audit: AuditEntry) async throws -> Bool
 }

@@ -65,7 +65,8 @@ struct APIHandlers {
     func notFound(_ what: String = "resource") -> Response { Self.problem(.notFound, "not_found", "No such \(what).") }
 
     func refused(_ reason: RefusalReason, _ ctx: WebContext) -> Response {
-        Self.problem(Statuses.of(reason), reason.rawValue, deps.catalogue.message(for: reason, ctx.lang))
+        let reason = ctx.staffRolesWithheld && reason.isStaffOnly ? .staffSecondFactorRequired : reason
+        return Self.problem(Statuses.of(reason), reason.rawValue, deps.catalogue.message(for: reason, ctx.lang))
     }
 
     func invalid(_ errors: [FieldError], _ ctx: WebContext) -> Response {

@@ -10,7 +10,7 @@ enum Statuses {
         switch reason {
         case .notSignedIn, .wrongCredentials: return .unauthorized
         case .closed, .notOpenYet: return .conflict
-        case .kindNotAllowed, .organisersOnly, .moderatorsOnly, .answerersOnly, .adminsOnly, .accountFrozen: return .forbidden
+        case .kindNotAllowed, .organisersOnly, .moderatorsOnly, .answerersOnly, .adminsOnly, .accountFrozen, .staffSecondFactorRequired: return .forbidden
         case .notDraft, .alreadyPublished: return .conflict
         case .notPublished: return .notFound
         }
@@ -36,7 +36,9 @@ extension Screen {
     }
 
     func refused(_ reason: RefusalReason) -> Response {
-        error(reason == .notSignedIn ? .forbidden : Statuses.of(reason), deps.catalogue.message(for: reason, lang))
+        // NB: a staff member without a verified second factor is told why, not that the page is not theirs.
+        let reason = context.staffRolesWithheld && reason.isStaffOnly ? .staffSecondFactorRequired : reason
+        return error(reason == .notSignedIn ? .forbidden : Statuses.of(reason), deps.catalogue.message(for: reason, lang))
     }
 
     func notFound() -> Response { error(.notFound, text("error_not_found")) }

@@ -44,6 +44,9 @@ struct Screen {
             if let n = context.unreadNotifications { me["unread"] = "\(n)"; me["hasUnread"] = n > 0 }
             d["me"] = me
         }
+        if context.staffRolesWithheld {
+            d["staffNotice"] = ["text": text("staff_second_factor_notice"), "link": text("staff_second_factor_link"), "url": SecondFactorRoute.settings]
+        }
         return d
     }
 
@@ -69,7 +72,7 @@ struct Screen {
 
     static let flashKeys: Set<String> = [
         "vote_saved", "vote_withdrawn", "sessions_ended_all", "accounts_frozen", "accounts_lifted", "accounts_upheld", "contribution_saved", "contribution_pending", "report_sent", "moderation_done",
-        "instance_role_granted", "role_granted", "role_revoked", "consultation_created", "consultation_saved", "text_saved",
+        "instance_role_granted", "second_factor_reset_done", "role_granted", "role_revoked", "consultation_created", "consultation_saved", "text_saved",
         "article_saved", "consultation_published", "consultation_closed",
         "followup_answer_saved", "followup_version_published", "followup_uptake_saved", "followup_followed", "followup_unfollowed",
         "followup_marked_read", "followup_preferences_saved",

@@ -13,6 +13,9 @@ public struct WebContext: RequestContext {
     var rotatedSession: (token: String, expiresAt: Date)?
     /// A session whose holder gave the password but not yet the second factor's code (issue 13).
     var pendingSecondFactor: (session: SessionRecord, tokenHash: String)?
+    /// Set when the session holds staff roles but was not verified by a second factor: the roles are withheld
+    /// (`StaffSecondFactor`) and pages say how to enrol (issue 13).
+    var staffRolesWithheld = false
     var lang: Lang = .fr
     /// The anonymous visitor's CSRF token (double-submit cookie) when there is no session.
     var visitorCSRF: String?
@@ -63,6 +66,9 @@ public struct WebDependencies: Sendable {
     public var securityLogger = Logger(label: "contribuez.security")
     /// Idle and absolute session timeouts, participants and staff (issue 13; `serve --session-*`).
     public var sessionPolicy = SessionPolicy.production
+    /// Staff act as staff only from a session verified by a second factor (issue 13). Tests that are not about it
+    /// turn it off (`TestServer`); `serve` always requires it.
+    public var staffSecondFactor = true
 
     public init(
         store: any Store, clock: any Clock, hasher: any PasswordHasher, secrets: any SecretGenerator,
@@ -111,6 +117,10 @@ struct SessionMiddleware: RouterMiddleware {
                     context.pendingSecondFactor = (session, context.sessionTokenHash ?? hash)
                     context.session = nil
                     context.sessionTokenHash = nil
+                }
+                if deps.staffSecondFactor, let session = context.session, StaffSecondFactor.withholds(session) {
+                    context.session = StaffSecondFactor.withheld(session)
+                    context.staffRolesWithheld = true
                 }
             }
         }

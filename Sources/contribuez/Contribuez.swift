@@ -17,7 +17,7 @@ struct Contribuez: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contribuez",
         abstract: "Contribuez: public consultation on a draft text, article by article.",
-        subcommands: [Serve.self, Migrate.self, Copy.self, Import.self, Export.self, Verify.self, Analyze.self, Grant.self, Demo.self])
+        subcommands: [Serve.self, Migrate.self, Copy.self, Import.self, Export.self, Verify.self, Analyze.self, Grant.self, ResetSecondFactorCommand.self, Demo.self])
 }
 
 /// Options shared by every command that touches data.

@@ -47,6 +47,7 @@ struct FollowerMailEndToEndTests {
         var deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
         // The clock jumps an hour below: longer than a staff session's idle timeout (issue 13).
         deps.sessionPolicy = SessionPolicy(participantIdle: 86_400, participantAbsolute: 86_400, staffIdle: 86_400, staffAbsolute: 86_400)
+        deps.staffSecondFactor = false  // the answerer acts at once; SecondFactorTests cover the rule
         let server = try await TestSMTPServer().start()
         var config = try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)")
         config.replyTimeout = .seconds(5)

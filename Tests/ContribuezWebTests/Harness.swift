@@ -25,12 +25,14 @@ struct TestServer {
     static let patientSessions = SessionPolicy(participantIdle: 366 * 86_400, participantAbsolute: 366 * 86_400,
                                                staffIdle: 366 * 86_400, staffAbsolute: 366 * 86_400)
 
-    static func make(sessionPolicy: SessionPolicy = patientSessions) async throws -> TestServer {
+    /// `staffSecondFactor`: most suites grant roles and act as staff at once; SecondFactorTests turn the rule on.
+    static func make(sessionPolicy: SessionPolicy = patientSessions, staffSecondFactor: Bool = false) async throws -> TestServer {
         let store = try await freshStore()
         let clock = FixedClock(t0)
         let demo = try await store.importConsultation(DemoConsultation.bundle(now: t0))
         var deps = try await makeDependencies(store: store, clock: clock, hasher: BcryptHasher(cost: 4))
         deps.sessionPolicy = sessionPolicy
+        deps.staffSecondFactor = staffSecondFactor
         deps.formStamps.minimumAge = 0  // the fixed clock does not move between a page and its form (HoneypotTests checks the rule)
         return TestServer(store: store, clock: clock, deps: deps, demo: demo)
     }

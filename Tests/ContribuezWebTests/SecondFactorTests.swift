@@ -156,4 +156,104 @@ struct SecondFactorTests {
             #expect(try await b.api(.get, "/me", token: plain).status == .ok, "accounts without a factor sign in as before")
         }
     }
+
+    /// Signs in through the pages with the password, then a TOTP code of `secret` one step ahead of the last one used.
+    static func signIn(_ server: TestServer, _ b: Browser, _ email: String, secret: [UInt8]) async throws {
+        try await b.get("/signin")
+        let first = try await b.post("/signin", [("email", email), ("password", Self.password)])
+        #expect(first.location == "/connexion/code", "\(first.status)")
+        server.clock.advance(by: 30)
+        try await b.get("/connexion/code")
+        let second = try await b.post("/connexion/code", [("code", Self.code(secret, server))])
+        #expect(second.status == .seeOther && second.location == "/", "\(second.status)")
+    }
+
+    @Test("staff without a verified second factor: roles withheld on pages and API, told why; after enrolment (and at each sign-in with a code) they act as staff")
+    func staffNeedsSecondFactor() async throws {
+        let server = try await TestServer.make(staffSecondFactor: true)
+        try await server.run { b in
+            try await b.signUp(email: "orga-2fa@example.fr")
+            let me = try #require(try await server.store.participant(email: "orga-2fa@example.fr"))
+            try await server.makeOrganiser(me.id)
+            let organiser = "/consultations/\(server.demo.id)/organiser"
+            let plainParticipant = Browser(client: b.client)
+            try await plainParticipant.signUp(email: "citoyen-2fa@example.fr")
+            // act: roles held, no factor
+            let withheldPage = try await b.get(organiser)
+            let home = try await b.get("/")
+            let token = try await b.apiAccount("api-orga-2fa@example.fr")
+            let apiMe = try #require(try await server.store.participant(email: "api-orga-2fa@example.fr"))
+            try await server.makeOrganiser(apiMe.id)
+            let withheldAPI = try await b.api(.post, "/consultations/\(server.demo.id)/close", token: token, json: ["reason": "Essai de clôture."])
+            let citizenHome = try await plainParticipant.get("/")
+            // check: refused with the reason, the notice on every page, nothing closed
+            #expect(withheldPage.status == .forbidden && withheldPage.body.contains("exigent la double authentification"), "\(withheldPage.status)")
+            #expect(home.status == .ok && home.body.contains("staff-notice") && home.body.contains("/compte/double-authentification"))
+            #expect(!citizenHome.body.contains("staff-notice"), "participants without roles see no notice")
+            #expect(withheldAPI.status == .forbidden
+                    && withheldAPI.json["type"] as? String == "urn:contribuez:problem:staff_second_factor_required", "\(withheldAPI.body)")
+            #expect(try await server.store.consultation(id: server.demo.id)?.closesAt == server.demo.closesAt, "nothing changed")
+            // act: enrol in the same session; the confirmation itself verifies the session
+            try await b.get("/compte/double-authentification")
+            _ = try await b.post("/compte/double-authentification/debut", [])
+            let secret = try Self.secret(try await b.get("/compte/double-authentification").body)
+            let confirmed = try await b.post("/compte/double-authentification", [("code", Self.code(secret, server))])
+            let granted = try await b.get(organiser)
+            // check
+            #expect(confirmed.status == .ok)
+            #expect(granted.status == .ok && !granted.body.contains("staff-notice"), "\(granted.status)")
+            // a new sign-in: password, then code, then staff again
+            let again = Browser(client: b.client)
+            try await Self.signIn(server, again, "orga-2fa@example.fr", secret: secret)
+            #expect(try await again.get(organiser).status == .ok)
+        }
+    }
+
+    @Test("an admin resets a lost factor with a reason: factor and codes gone, the person's sessions ended, audited, mailed; refused to others and without a reason")
+    func adminReset() async throws {
+        let server = try await TestServer.make(staffSecondFactor: true)
+        try await server.run { b in
+            // an admin with a verified factor, and a moderator who lost theirs
+            let (adminSecret, _) = try await Self.enrol(server, b, "admin-2fa@example.fr")
+            let admin = try #require(try await server.store.participant(email: "admin-2fa@example.fr"))
+            _ = try await server.store.setRole(participantID: admin.id, role: .admin)
+            let lost = Browser(client: b.client)
+            _ = try await Self.enrol(server, lost, "perdu@example.fr")
+            let target = try #require(try await server.store.participant(email: "perdu@example.fr"))
+            try await server.makeOrganiser(target.id, role: .moderator)
+            let other = Browser(client: b.client)
+            try await other.signUp(email: "curieux@example.fr")
+            let admin2 = Browser(client: b.client)
+            try await Self.signIn(server, admin2, "admin-2fa@example.fr", secret: adminSecret)
+            try await admin2.get("/admin")
+            // act
+            let byParticipant = try await other.post("/admin/double-authentification", [("email", "perdu@example.fr"), ("reason", "Je voudrais bien.")])
+            let noReason = try await admin2.post("/admin/double-authentification", [("email", "perdu@example.fr"), ("reason", " ")])
+            let unknown = try await admin2.post("/admin/double-authentification", [("email", "personne@example.fr"), ("reason", "Vérifié par téléphone.")])
+            let factorBefore = try await server.store.secondFactor(participantID: target.id)
+            let done = try await admin2.post("/admin/double-authentification", [("email", "perdu@example.fr"), ("reason", "Identité vérifiée par téléphone.")])
+            let twice = try await admin2.post("/admin/double-authentification", [("email", "perdu@example.fr"), ("reason", "Identité vérifiée par téléphone.")])
+            let lostAfter = try await lost.get("/compte")
+            // check
+            #expect(byParticipant.status == .forbidden)
+            #expect(noReason.status == .unprocessableContent && factorBefore?.confirmedAt != nil)
+            #expect(unknown.status == .unprocessableContent && unknown.body.contains("personne@example.fr"))
+            #expect(done.status == .seeOther && done.location == "/admin?ok=second_factor_reset_done", "\(done.status) \(done.body.prefix(300))")
+            #expect(twice.status == .conflict && (twice.body.contains("n&#39;a pas de double authentification") || twice.body.contains("n'a pas de double authentification")))
+            #expect(try await server.store.secondFactor(participantID: target.id) == nil)
+            #expect(lostAfter.status != .ok, "the person's sessions ended")
+            let audit = try await server.store.auditEntries(consultationID: nil, page: PageRequest(page: 1, perPage: 200)).items
+            let entry = try #require(audit.last { $0.action == .resetSecondFactor })
+            #expect(entry.targetID == target.id && entry.actorID == admin.id && entry.reason == "Identité vérifiée par téléphone.")
+            #expect(audit.filter { $0.action == .resetSecondFactor }.count == 1, "refusals stored nothing")
+            let mails = try await server.store.dueMails(at: server.clock.now() + 1, limit: 1_000).filter { $0.kind == "security" }
+            #expect(mails.count == 1 && mails.first?.to == "perdu@example.fr" && (mails.first?.text.contains("/compte/double-authentification") ?? false))
+            // the person signs in with the password alone and, a moderator, is asked to enrol again
+            let back = Browser(client: b.client)
+            try await back.get("/signin")
+            let signedIn = try await back.post("/signin", [("email", "perdu@example.fr"), ("password", Self.password)])
+            #expect(signedIn.location == "/", "\(signedIn.status) \(signedIn.location ?? "")")
+            #expect(try await back.get("/").body.contains("staff-notice"))
+        }
+    }
 }

@@ -5,7 +5,9 @@ Starts `contribuez serve` on a fresh database (no demo), makes the first admin w
 through the pages: the admin gives the organiser role; the organiser creates a consultation, pastes a Markdown
 text of 12 articles, previews it, saves it and publishes; a participant argues; three participants report the
 argument, which is hidden with its placeholder; the organiser makes a moderator, who restores it with a reason;
-the public moderation page counts the decisions and the admin's journal shows each step.
+the public moderation page counts the decisions and the admin's journal shows each step. Staff act as staff only
+after two-factor authentication (issue 13): each enrols through the pages at their first sign-in with a role, the
+code is computed here from the secret the page shows, and the admin resets the moderator's lost factor.
 Prints the closing line 'browser: N passed, M failed'.
 
     python3 Tests/browser/organise.py .build/debug/contribuez
@@ -13,7 +15,7 @@ Prints the closing line 'browser: N passed, M failed'.
 import os, subprocess, sys, tempfile, traceback
 
 from selenium.webdriver.common.by import By
-from common import driver, finish, free_port, run_steps, wait_up
+from common import SecondFactors, driver, finish, free_port, run_steps, wait_up
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
@@ -47,6 +49,7 @@ def main():
         wait_up(base)
         d = driver()
         d.implicitly_wait(5)
+        factors = SecondFactors(d, base)
 
         def see(text, seconds=15):
             """Waits for the text to be on the page (a form post navigates asynchronously)."""
@@ -78,6 +81,7 @@ def main():
             d.find_element(By.ID, "email").send_keys(email)
             d.find_element(By.ID, "password").send_keys(PASSWORD)
             submit("form.narrow")
+            factors.after_password(email)
             see("Se déconnecter")
 
         steps = []
@@ -218,15 +222,44 @@ def main():
             assert "Marc Modérateur" not in d.page_source, "the public page names the moderator"
             shot("moderation_public.png")
 
+        @step("the admin resets the moderator's lost second factor, with a reason; the moderator enrols again at the next sign-in")
+        def _():
+            sign_in("admin@example.fr")
+            d.get(base + "admin")
+            d.find_element(By.ID, "reset-email").send_keys("modo@example.fr")
+            d.find_element(By.ID, "reset-reason").send_keys("Téléphone perdu, identité vérifiée par téléphone.")
+            submit("form.reset-second-factor")
+            see("La double authentification a été réinitialisée")
+            factors.accounts.pop("modo@example.fr")
+            sign_in("modo@example.fr")
+            assert "modo@example.fr" in factors.accounts, "the moderator was not asked to enrol again"
+
         @step("the admin's journal shows each step")
         def _():
             sign_in("admin@example.fr")
             d.get(base + "admin/journal")
             for label in ["Rôle sur l’instance donné", "Consultation créée", "Texte importé", "Publication", "Rôle donné",
-                          "Masquée après signalements", "Rétablie"]:
+                          "Masquée après signalements", "Rétablie", "Téléphone perdu, identité vérifiée par téléphone."]:
                 see(label)
             see("Critique vive mais conforme à la charte.")
             shot("journal.png")
+
+        @step("the last admin's own lost factor is reset from the command line; a second reset says there is none; a short reason is refused")
+        def _():
+            short = subprocess.run([binary, "reset-second-factor", "admin@example.fr", "--reason", "x", "--database", db],
+                                   capture_output=True, text=True, timeout=60)
+            assert short.returncode != 0 and "--reason" in short.stderr, short.stdout + short.stderr
+            done = subprocess.run([binary, "reset-second-factor", "admin@example.fr", "--reason", "Téléphone et codes perdus, vu en personne.",
+                                   "--database", db], capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stdout + done.stderr
+            again = subprocess.run([binary, "reset-second-factor", "admin@example.fr", "--reason", "Encore une fois.", "--database", db],
+                                   capture_output=True, text=True, timeout=60)
+            assert again.returncode != 0 and "no second factor" in again.stderr, again.stdout + again.stderr
+            factors.accounts.pop("admin@example.fr")
+            sign_in("admin@example.fr")
+            assert "admin@example.fr" in factors.accounts, "the admin was not asked to enrol again"
+            d.get(base + "admin/journal")
+            see("Téléphone et codes perdus, vu en personne.")
 
         passed, failed = run_steps(steps, d)
     except Exception:

@@ -24,7 +24,7 @@ import json, os, subprocess, sys, tempfile, time, urllib.parse
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from common import api, driver, finish, free_port, run_steps, wait_up
+from common import SecondFactors, api, driver, finish, free_port, run_steps, wait_up
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
 PASSWORD = "un cheval de navigateur"
@@ -153,6 +153,7 @@ def main():
         d = driver(javascript=True)
         d.implicitly_wait(2)
         d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
+        factors = SecondFactors(d, base)
 
         steps = []
 
@@ -339,7 +340,17 @@ def main():
             status, _ = call("POST", "/accounts", body={"email": "staff-xss@example.fr", "password": PASSWORD, "displayName": "Équipe", "kind": "citizen"}, expect=(201,))
             done = subprocess.run([binary, "grant", "staff-xss@example.fr", "admin", "--database", db], capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, done.stderr
-            status, session = call("POST", "/sessions", body={"email": "staff-xss@example.fr", "password": PASSWORD}, expect=(201,))
+            # staff act as staff only after two-factor authentication (issue 13): enrol through the pages first
+            d.delete_all_cookies()
+            d.get(base + "signin")
+            d.find_element(By.ID, "email").send_keys("staff-xss@example.fr")
+            d.find_element(By.ID, "password").send_keys(PASSWORD)
+            d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button[type=submit]").click()
+            factors.after_password("staff-xss@example.fr")
+            assert "staff-xss@example.fr" in factors.accounts, "the admin was not asked to enrol"
+            d.delete_all_cookies()
+            status, session = call("POST", "/sessions", body={"email": "staff-xss@example.fr", "password": PASSWORD,
+                                                              "code": factors.code("staff-xss@example.fr")}, expect=(201,))
             staff = session["token"]
             state["staff"] = staff
             tokens = [t for _, t in state["participants"]]
@@ -425,6 +436,7 @@ def main():
             d.find_element(By.ID, "email").send_keys("staff-xss@example.fr")
             d.find_element(By.ID, "password").send_keys(PASSWORD)
             d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button[type=submit]").click()
+            factors.after_password("staff-xss@example.fr")
             WebDriverWait(d, 15).until(lambda drv: "Se déconnecter" in drv.page_source)
             demo, main = state["demo"], state["consultations"][0]
             paths = public_paths() + ["/admin", "/admin/journal", f"/consultations/{demo}/moderation/file", f"/consultations/{demo}/roles",

@@ -20,7 +20,7 @@ struct AdminPages {
         let staff = try await deps.store.participants(withRoles: [.admin, .organiser])
         let page = Institution.page(staff, PageRequest(page: s.queryInt("page"), perPage: 20))
         var data: [String: Any] = [
-            "action": OrganiseRoute.grantInstanceRole.path, "journalURL": OrganiseRoute.journal().path,
+            "action": OrganiseRoute.grantInstanceRole.path, "resetAction": OrganiseRoute.resetSecondFactor.path, "journalURL": OrganiseRoute.journal().path,
             "newConsultationURL": OrganiseRoute.newConsultation.path, "draft": draft,
             "roles": Role.allCases.map { r in
                 ["value": r.rawValue, "label": s.text("instance_role_\(r.rawValue)"), "selected": r.rawValue == draft["role"]] as [String: Any]
@@ -57,6 +57,43 @@ struct AdminPages {
         let outcome = try await GrantInstanceRole(actor: ctx.actor, participantID: p.id, role: role).run(deps.commands)
         switch outcome {
         case .done: return Screen.redirect(Screen.with(OrganiseRoute.admin().path, ok: "instance_role_granted"))
+        case .invalid(let errors): return try await page(s, draft: draft, errors: s.messages(errors), status: .unprocessableContent)
+        default: return Institution.failure(outcome, s)
+        }
+    }
+
+    // MARK: Second factors
+
+    /// Resets the second factor of someone who lost their phone and recovery codes (issue 13): their sessions end,
+    /// they get a mail saying so, and they enrol again at their next sign-in.
+    func resetSecondFactor(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        let s = screen(req, ctx)
+        let form: Form
+        switch await FormGuard.check(req, ctx, s) {
+        case .failure(let r): return r.response
+        case .success(let f): form = f
+        }
+        if case .refused(let r) = Permissions.can(ctx.actor, .manageInstanceRoles, on: Institution.anyConsultation, at: now) { return s.refused(r) }
+        let email = Validate.clean(form.string("email"))
+        let reason = form.string("reason")
+        let draft = ["resetEmail": email, "resetReason": reason, "role": Role.organiser.rawValue]
+        guard let p = try await deps.store.participant(email: email), p.email != nil else {
+            return try await page(s, draft: draft, errors: [s.text("organise_err_unknown_email", ["email": email])], status: .unprocessableContent)
+        }
+        let outcome = try await ResetSecondFactor(actor: ctx.actor, participantID: p.id, reason: reason).run(deps.commands)
+        switch outcome {
+        case .done(let target):
+            if let to = target.email {
+                let base = deps.publicURL ?? "http://localhost:8080"
+                let lang = s.lang
+                _ = try await deps.store.enqueueMail(NewMail(
+                    to: to, subject: deps.catalogue.text("second_factor_reset_mail_subject", lang),
+                    text: deps.catalogue.text("second_factor_reset_mail_body", lang, ["url": base + SecondFactorRoute.settings]),
+                    kind: "security"), at: now)
+            }
+            return Screen.redirect(Screen.with(OrganiseRoute.admin().path, ok: "second_factor_reset_done"))
+        case .conflict:
+            return try await page(s, draft: draft, errors: [s.text("second_factor_reset_none", ["email": email])], status: .conflict)
         case .invalid(let errors): return try await page(s, draft: draft, errors: s.messages(errors), status: .unprocessableContent)
         default: return Institution.failure(outcome, s)
         }

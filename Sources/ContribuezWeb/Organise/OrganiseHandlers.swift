@@ -11,6 +11,7 @@ struct OrganiseHandlers {
         let admin = AdminPages(deps: deps), setup = SetupPages(deps: deps), roles = RolesPages(deps: deps)
         router.get("/admin") { req, ctx in try await admin.show(req, ctx) }
         router.post("/admin/roles") { req, ctx in try await admin.grant(req, ctx) }
+        router.post("/admin/double-authentification") { req, ctx in try await admin.resetSecondFactor(req, ctx) }
         router.get("/admin/journal") { req, ctx in try await admin.journal(req, ctx) }
         router.get("/consultations/nouvelle") { req, ctx in setup.newForm(req, ctx) }
         router.post("/consultations/nouvelle") { req, ctx in try await setup.create(req, ctx) }

@@ -12,6 +12,7 @@ enum OrganiseRoute: Sendable, Equatable {
     case editArticle(ID)
     // POST
     case grantInstanceRole
+    case resetSecondFactor
     case createConsultation
     case editSettings(ID)
     case importText(ID)
@@ -37,6 +38,7 @@ enum OrganiseRoute: Sendable, Equatable {
         case .roles(let id), .grantRole(let id): return "/consultations/\(id)/roles"
         case .editArticle(let id), .saveArticle(let id): return "/articles/\(id)/modifier"
         case .grantInstanceRole: return "/admin/roles"
+        case .resetSecondFactor: return "/admin/double-authentification"
         case .editSettings(let id): return "/consultations/\(id)/organiser/reglages"
         case .importText(let id): return "/consultations/\(id)/organiser/texte"
         case .publish(let id): return "/consultations/\(id)/organiser/publier"
@@ -47,7 +49,7 @@ enum OrganiseRoute: Sendable, Equatable {
 
     /// The patterns `OrganiseHandlers.register` adds, one per case shape.
     static let patterns: [(method: String, pattern: String)] = [
-        ("GET", "/admin"), ("GET", "/admin/journal"), ("POST", "/admin/roles"),
+        ("GET", "/admin"), ("GET", "/admin/journal"), ("POST", "/admin/roles"), ("POST", "/admin/double-authentification"),
         ("GET", "/consultations/nouvelle"), ("POST", "/consultations/nouvelle"),
         ("GET", "/consultations/:id/organiser"), ("POST", "/consultations/:id/organiser/reglages"),
         ("POST", "/consultations/:id/organiser/texte"), ("POST", "/consultations/:id/organiser/publier"),
