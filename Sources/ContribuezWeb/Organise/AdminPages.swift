@@ -36,14 +36,25 @@ struct AdminPages {
         return s.html("admin", title: s.text("admin_title"), data: data, status: status)
     }
 
+    /// The admin forms' common start: same origin, CSRF token and body (`FormGuard`), then the admin's permission.
+    func adminForm(_ s: Screen, _ req: Request, _ ctx: WebContext) async -> Result<Form, Refusal> {
+        switch await FormGuard.check(req, ctx, s) {
+        case .failure(let r): return .failure(r)
+        case .success(let form):
+            if case .refused(let r) = Permissions.can(ctx.actor, .manageInstanceRoles, on: Institution.anyConsultation, at: now) {
+                return .failure(Refusal(response: s.refused(r)))
+            }
+            return .success(form)
+        }
+    }
+
     func grant(_ req: Request, _ ctx: WebContext) async throws -> Response {
         let s = screen(req, ctx)
         let form: Form
-        switch await FormGuard.check(req, ctx, s) {
+        switch await adminForm(s, req, ctx) {
         case .failure(let r): return r.response
         case .success(let f): form = f
         }
-        if case .refused(let r) = Permissions.can(ctx.actor, .manageInstanceRoles, on: Institution.anyConsultation, at: now) { return s.refused(r) }
         let email = Validate.clean(form.string("email"))
         let draft = ["email": email, "role": form.string("role")]
         guard let role = Role(rawValue: form.string("role")) else {
@@ -69,11 +80,10 @@ struct AdminPages {
     func resetSecondFactor(_ req: Request, _ ctx: WebContext) async throws -> Response {
         let s = screen(req, ctx)
         let form: Form
-        switch await FormGuard.check(req, ctx, s) {
+        switch await adminForm(s, req, ctx) {
         case .failure(let r): return r.response
         case .success(let f): form = f
         }
-        if case .refused(let r) = Permissions.can(ctx.actor, .manageInstanceRoles, on: Institution.anyConsultation, at: now) { return s.refused(r) }
         let email = Validate.clean(form.string("email"))
         let reason = form.string("reason")
         let draft = ["resetEmail": email, "resetReason": reason, "role": Role.organiser.rawValue]
