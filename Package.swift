@@ -39,6 +39,8 @@ let package = Package(
             dependencies: [
                 "ContribuezCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // AES-GCM sealing of personal data at rest (issue 13).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The store ports on PostgreSQL (issue 11), and `copy` from SQLite (which is why it reads GRDB too).

@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -77,11 +78,19 @@ enum PG {
             closedEarlyReason: row["closed_early_reason"])
     }
 
-    static func participant(_ row: PGRow) throws -> Participant {
+    /// A participant; the e-mail is opened with `keys` (display names are public: never sealed).
+    static func participant(_ row: PGRow, _ keys: StoreKeys) throws -> Participant {
         try Participant(
-            id: row["id"], email: row["email"], displayName: row["display_name"],
+            id: row["id"], email: keys.unseal(optional: row["email"] as String?, .participantEmail), displayName: row["display_name"],
             kind: ParticipantKind(rawValue: row["kind"]) ?? .citizen, organization: row["organization"],
             role: (row["instance_role"] as String?).flatMap(Role.init(rawValue:)) ?? .participant, createdAt: date(row["created_at"]))
+    }
+
+    /// The participant row with this e-mail, found by its blind index under every key of the ring.
+    static func participantRow(_ c: PostgresConnection, email: String, _ keys: Keyring) async throws -> PGRow? {
+        var text = SQLText()
+        text.sql = participantSelect + " WHERE p.email_index = ANY(\(try text.bindArray(keys.emailIndexes(email)))::text[])"
+        return try await c.one(text.query)
     }
 
     static func baseTally(_ row: PGRow) throws -> Tally? {

@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import PostgresNIO
 
@@ -11,11 +12,7 @@ extension PostgresStore {
                 INSERT INTO password_resets (token_hash, participant_id, created_at, expires_at)
                 VALUES (\(tokenHash), \(participantID), \(PG.ms(createdAt)), \(PG.ms(expiresAt)))
                 """)
-            try await c.run(
-                """
-                INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
-                VALUES (\(mail.to), \(mail.subject), \(mail.text), \(mail.unsubscribeURL), \(mail.kind), \(PG.ms(createdAt)), \(PG.ms(createdAt)))
-                """)
+            _ = try await Self.insertOutbox(c, mail, at: createdAt, keyring.current)
         }
     }
 
@@ -76,11 +73,7 @@ extension PostgresStore {
                 INSERT INTO account_disavowals (token_hash, participant_id, created_at, expires_at)
                 VALUES (\(tokenHash), \(participantID), \(PG.ms(createdAt)), \(PG.ms(expiresAt)))
                 """)
-            try await c.run(
-                """
-                INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
-                VALUES (\(mail.to), \(mail.subject), \(mail.text), \(mail.unsubscribeURL), \(mail.kind), \(PG.ms(createdAt)), \(PG.ms(createdAt)))
-                """)
+            _ = try await Self.insertOutbox(c, mail, at: createdAt, keyring.current)
         }
     }
 

@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import PostgresNIO
 
@@ -98,7 +99,10 @@ extension PostgresStore {
                 FROM consultation_roles cr JOIN participants p ON p.id = cr.participant_id
                 WHERE cr.consultation_id = \(consultationID) ORDER BY cr.role COLLATE "C", p.display_name COLLATE "C", p.id
                 """
-            ).compactMap { row in try ConsultationRole(rawValue: row["c_role"]).map { RoleGrant(participant: try PG.participant(row), role: $0) } }
+            ).compactMap { row in
+                guard let role = ConsultationRole(rawValue: try row["c_role"]) else { return nil }
+                return RoleGrant(participant: try PG.participant(row, keyring), role: role)
+            }
         }
     }
 
@@ -111,12 +115,13 @@ extension PostgresStore {
                 \(unescaped: PG.participantSelect) WHERE p.id IN (SELECT participant_id FROM instance_roles WHERE role = ANY(\(wanted)))
                 ORDER BY p.display_name COLLATE "C", p.id
                 """
-            ).map(PG.participant)
+            ).map { try PG.participant($0, keyring) }
         }
     }
 
     public func participant(email: String) async throws -> Participant? {
-        try await single { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.email = \(email.lowercased())").map(PG.participant) }
+        let keys = keyring.current
+        return try await single { c in try await PG.participantRow(c, email: email, keys).map { try PG.participant($0, keyring) } }
     }
 
     // MARK: Consultation set-up

@@ -1,19 +1,25 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import PostgresNIO
 
 /// The mail outbox (issue 9) in the `mail_outbox` table.
 extension PostgresStore {
     public func enqueueMail(_ mail: NewMail, at: Date) async throws -> ID {
-        try await write { c in
-            guard let id = try await c.scalar(
-                """
-                INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
-                VALUES (\(mail.to), \(mail.subject), \(mail.text), \(mail.unsubscribeURL), \(mail.kind), \(PG.ms(at)), \(PG.ms(at)))
-                RETURNING id
-                """, as: ID.self) else { throw StoreError.constraint("mail not queued") }
-            return id
-        }
+        let keys = keyring.current
+        return try await write { c in try await Self.insertOutbox(c, mail, at: at, keys) }
+    }
+
+    /// Queues `mail`, its recipient and body sealed (issue 13); every INSERT into the outbox goes through here.
+    static func insertOutbox(_ c: PostgresConnection, _ mail: NewMail, at: Date, _ keys: Keyring) async throws -> ID {
+        let recipient = keys.seal(mail.to, .mailRecipient), body = keys.seal(mail.text, .mailBody)
+        guard let id = try await c.scalar(
+            """
+            INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
+            VALUES (\(recipient), \(mail.subject), \(body), \(mail.unsubscribeURL), \(mail.kind), \(PG.ms(at)), \(PG.ms(at)))
+            RETURNING id
+            """, as: ID.self) else { throw StoreError.constraint("mail not queued") }
+        return id
     }
 
     public func dueMails(at: Date, limit: Int) async throws -> [QueuedMail] {
@@ -22,7 +28,7 @@ extension PostgresStore {
                 """
                 SELECT * FROM mail_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= \(PG.ms(at))
                 ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
-                """).map(Self.queuedMail)
+                """).map { try Self.queuedMail($0, keyring) }
         }
     }
 
@@ -39,7 +45,7 @@ extension PostgresStore {
                     ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
                     FOR UPDATE SKIP LOCKED)
                 RETURNING *
-                """).map(Self.queuedMail)
+                """).map { try Self.queuedMail($0, keyring) }
                 .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
         }
     }
@@ -90,16 +96,17 @@ extension PostgresStore {
                 FROM mail_outbox
                 """)
             let failures = try await c.rows(
-                "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts > 0 ORDER BY failure_seq DESC LIMIT 20").map(Self.queuedMail)
+                "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts > 0 ORDER BY failure_seq DESC LIMIT 20").map { try Self.queuedMail($0, keyring) }
             return OutboxStatus(
                 queued: try counts?["queued"] ?? 0, failing: try counts?["failing"] ?? 0, sent: try counts?["sent"] ?? 0,
                 oldestQueuedAt: (try counts?["oldest"] as Int64?).map(PG.date), recentFailures: failures, abandoned: try counts?["abandoned"] ?? 0)
         }
     }
 
-    static func queuedMail(_ row: PGRow) throws -> QueuedMail {
+    static func queuedMail(_ row: PGRow, _ keys: StoreKeys) throws -> QueuedMail {
         try QueuedMail(
-            id: row["id"], to: row["recipient"], subject: row["subject"], text: row["body"], unsubscribeURL: row["unsubscribe_url"],
+            id: row["id"], to: keys.unseal(row["recipient"] as String, .mailRecipient), subject: row["subject"],
+            text: keys.unseal(row["body"] as String, .mailBody), unsubscribeURL: row["unsubscribe_url"],
             kind: row["kind"], createdAt: PG.date(row["created_at"]), attempts: row["attempts"],
             nextAttemptAt: PG.date(row["next_attempt_at"]), lastError: row["last_error"],
             sentAt: (row["sent_at"] as Int64?).map(PG.date), abandonedAt: (row["abandoned_at"] as Int64?).map(PG.date))

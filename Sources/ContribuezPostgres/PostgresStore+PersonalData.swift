@@ -9,7 +9,7 @@ extension PostgresStore {
     public func personalAccount(participantID: ID) async throws -> PersonalAccount? {
         try await read { c in
             guard let row = try await c.one("\(unescaped: PG.participantSelect) WHERE p.id = \(participantID)") else { return nil }
-            let participant = try PG.participant(row)
+            let participant = try PG.participant(row, keyring)
             let roles = try await c.rows(
                 "SELECT consultation_id, role, granted_at FROM consultation_roles WHERE participant_id = \(participantID) ORDER BY consultation_id"
             ).compactMap { row -> PersonalRole? in
@@ -146,11 +146,7 @@ extension PostgresStore {
                 INSERT INTO personal_data_links (token_hash, participant_id, created_at, expires_at)
                 VALUES (\(tokenHash), \(participantID), \(PG.ms(createdAt)), \(PG.ms(expiresAt)))
                 """)
-            try await c.run(
-                """
-                INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
-                VALUES (\(mail.to), \(mail.subject), \(mail.text), \(mail.unsubscribeURL), \(mail.kind), \(PG.ms(createdAt)), \(PG.ms(createdAt)))
-                """)
+            _ = try await Self.insertOutbox(c, mail, at: createdAt, keyring.current)
         }
     }
 

@@ -8,11 +8,12 @@ extension PostgresStore {
     // MARK: Profiles
 
     public func profile(participantID: ID) async throws -> ProfileAnswers? {
-        try await read { c in try await Self.loadProfiles(c, participantID: participantID)[participantID] }
+        try await read { c in try await Self.loadProfiles(c, participantID: participantID, keys: keyring)[participantID] }
     }
 
     public func saveProfile(participantID: ID, answers: [ProfileQuestion: String], at: Date) async throws -> ProfileAnswers {
-        try await write { c in
+        let keys = keyring.current
+        return try await write { c in
             try await c.run(
                 """
                 INSERT INTO profiles (participant_id, consented_at, updated_at) VALUES (\(participantID), \(PG.ms(at)), \(PG.ms(at)))
@@ -20,10 +21,11 @@ extension PostgresStore {
                 """)
             try await c.run("DELETE FROM profile_answers WHERE participant_id = \(participantID)")
             for (question, answer) in answers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                let sealed = keys.seal(answer, .profileAnswer)
                 try await c.run(
-                    "INSERT INTO profile_answers (participant_id, question, answer) VALUES (\(participantID), \(question.rawValue), \(answer))")
+                    "INSERT INTO profile_answers (participant_id, question, answer) VALUES (\(participantID), \(question.rawValue), \(sealed))")
             }
-            guard let saved = try await Self.loadProfiles(c, participantID: participantID)[participantID] else { throw StoreError.notFound }
+            guard let saved = try await Self.loadProfiles(c, participantID: participantID, keys: keyring)[participantID] else { throw StoreError.notFound }
             return saved
         }
     }
@@ -63,14 +65,14 @@ extension PostgresStore {
         }
     }
 
-    static func loadProfiles(_ c: PostgresConnection, participantID: ID) async throws -> [ID: ProfileAnswers] {
+    static func loadProfiles(_ c: PostgresConnection, participantID: ID, keys: StoreKeys) async throws -> [ID: ProfileAnswers] {
         var text = SQLText()
         let condition = "p.participant_id = \(text.bind(participantID))"
-        return try await loadProfiles(c, condition: condition, binds: text.binds)
+        return try await loadProfiles(c, condition: condition, binds: text.binds, keys: keys)
     }
 
     /// Profiles matching `condition` (on alias `p`, table `profiles`, its values already in `binds`), with their answers.
-    static func loadProfiles(_ c: PostgresConnection, condition: String, binds: PostgresBindings) async throws -> [ID: ProfileAnswers] {
+    static func loadProfiles(_ c: PostgresConnection, condition: String, binds: PostgresBindings, keys: StoreKeys) async throws -> [ID: ProfileAnswers] {
         var result: [ID: ProfileAnswers] = [:]
         for row in try await c.rows(PostgresQuery(unsafeSQL: "SELECT p.* FROM profiles p WHERE " + condition, binds: binds)) {
             result[try row["participant_id"]] = ProfileAnswers(
@@ -79,7 +81,7 @@ extension PostgresStore {
         for row in try await c.rows(PostgresQuery(
             unsafeSQL: "SELECT a.* FROM profile_answers a JOIN profiles p ON p.participant_id = a.participant_id WHERE " + condition, binds: binds)) {
             let id: ID = try row["participant_id"]
-            if let question = ProfileQuestion(rawValue: try row["question"]) { result[id]?.answers[question] = try row["answer"] }
+            if let question = ProfileQuestion(rawValue: try row["question"]) { result[id]?.answers[question] = try keys.unseal(row["answer"] as String, .profileAnswer) }
         }
         return result
     }
@@ -118,7 +120,7 @@ extension PostgresStore {
             var binds = PostgresBindings()
             binds.append(consultationID)
             return try await Self.loadProfiles(
-                c, condition: "p.participant_id IN (SELECT participant_id FROM (" + Self.opinionVotesSQL + ") voters)", binds: binds)
+                c, condition: "p.participant_id IN (SELECT participant_id FROM (" + Self.opinionVotesSQL + ") voters)", binds: binds, keys: keyring)
         }
     }
 

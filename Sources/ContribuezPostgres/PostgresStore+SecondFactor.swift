@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import PostgresNIO
 
@@ -13,17 +14,18 @@ extension PostgresStore {
                 """
             ).map { row in
                 SecondFactorRecord(
-                    secret: try row["secret"], createdAt: PG.date(try row["created_at"]), confirmedAt: (try row["confirmed_at"] as Int64?).map(PG.date),
+                    secret: try keyring.unseal(row["secret"] as String, .secondFactorSecret), createdAt: PG.date(try row["created_at"]), confirmedAt: (try row["confirmed_at"] as Int64?).map(PG.date),
                     lastStep: try row["last_step"], recoveryCodesLeft: try row["codes_left"])
             }
         }
     }
 
     public func beginSecondFactor(participantID: ID, secret: String, at: Date) async throws -> Bool {
-        try await write { c in
+        let sealed = keyring.seal(secret, .secondFactorSecret)
+        return try await write { c in
             try await c.run(
                 """
-                INSERT INTO second_factors (participant_id, secret, created_at) SELECT id, \(secret), \(PG.ms(at)) FROM participants WHERE id = \(participantID)
+                INSERT INTO second_factors (participant_id, secret, created_at) SELECT id, \(sealed), \(PG.ms(at)) FROM participants WHERE id = \(participantID)
                 ON CONFLICT (participant_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = 0
                 WHERE second_factors.confirmed_at IS NULL
                 RETURNING 1

@@ -1,4 +1,5 @@
 import ContribuezCore
+import ContribuezStore
 import Foundation
 import PostgresNIO
 
@@ -56,7 +57,7 @@ extension PostgresStore {
                 let parts = pair.split(separator: ":")
                 if parts.count == 2, let id = ID(parts[0]), let role = ConsultationRole(rawValue: String(parts[1])) { roles[id] = role }
             }
-            var record = try SessionRecord(participant: PG.participant(row), csrfToken: row["s_csrf"], expiresAt: PG.date(row["s_expires"]),
+            var record = try SessionRecord(participant: PG.participant(row, keyring), csrfToken: row["s_csrf"], expiresAt: PG.date(row["s_expires"]),
                                            consultationRoles: roles, unreadNotifications: row["unread"])
             record.publicID = (try row["s_public"] as String?) ?? ""
             record.createdAt = PG.date(try row["s_created"])

@@ -13,6 +13,9 @@ import PostgresNIO
 /// with the counters and the vote log.
 public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Sendable {
     let client: PostgresClient
+    /// The keys personal data are sealed with (issue 13); never stored in the database. Every node on one
+    /// database needs the same keys file.
+    public let keyring: StoreKeys
     private let runner: Task<Void, Never>
     /// The schema the store lives in (`search_path`), nil for the server's default (`public`).
     public let schema: String?
@@ -35,9 +38,12 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     }
 
     /// Connects (a pool of at most `maximumConnections`) and, unless `migrate` is false, applies pending
-    /// migrations. `schema`: the store's tables live in that schema (created if missing) — tests give each
-    /// store a fresh one. The URL may carry `?sslmode=disable|prefer|require` (default prefer).
-    public init(url: String, schema: String? = nil, maximumConnections: Int = 20, migrate: Bool = true) async throws {
+    /// migrations and seals what is still in clear. `schema`: the store's tables live in that schema (created if
+    /// missing) — tests give each store a fresh one. The URL may carry `?sslmode=disable|prefer|require` (default
+    /// prefer). `keys`: nil for those of `CONTRIBUEZ_KEYS`; without either, the store refuses to open.
+    public init(url: String, schema: String? = nil, maximumConnections: Int = 20, migrate: Bool = true, keys: StoreKeys? = nil) async throws {
+        guard let keys = try keys ?? Keyring.fromEnvironment().map(StoreKeys.init) else { throw KeyringError.noKeys }
+        keyring = keys
         let configuration = try Self.configuration(url: url, schema: schema, maximumConnections: maximumConnections)
         let client = PostgresClient(configuration: configuration)
         self.client = client
@@ -47,7 +53,10 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
             if let schema {
                 _ = try await client.withConnection { c in try await c.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")) }
             }
-            if migrate { try await self.migrate() }
+            if migrate {
+                try await self.migrate()
+                try await sealPass()
+            }
         } catch {
             runner.cancel()
             throw error
@@ -189,6 +198,11 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
         _ = try await write { c in try await c.run(PostgresQuery(unsafeSQL: sql)) }
     }
 
+    /// The first column of every row of a raw query, as stored: for tests that check what is on disk. Not used by the product.
+    public func unsafeTextsForTests(_ sql: String) async throws -> [String?] {
+        try await read { c in try await c.rows(PostgresQuery(unsafeSQL: sql)).map { try $0[0] as String? } }
+    }
+
     // MARK: Consultations and text
 
     public func createConsultation(_ new: NewConsultation) async throws -> Consultation {
@@ -273,13 +287,17 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     // MARK: Participants and sessions
 
     public func createParticipant(_ new: NewParticipant, passwordHash: String) async throws -> Participant {
+        let keys = keyring.current
         do {
             return try await write { c in
+                // NB: during a rotation the e-mail may still be indexed under an older key, which UNIQUE cannot see.
+                if let email = new.email, try await PG.participantRow(c, email: email, keys) != nil { throw StoreError.duplicateEmail }
                 let hash: String? = new.email == nil ? nil : passwordHash
+                let sealed = keys.seal(optional: new.email, .participantEmail), index = new.email.map(keys.emailIndex)
                 guard let id = try await c.scalar(
                     """
-                    INSERT INTO participants (email, password_hash, display_name, kind, organization, role, created_at)
-                    VALUES (\(new.email), \(hash), \(new.displayName), \(new.kind.rawValue), \(new.organization),
+                    INSERT INTO participants (email, email_index, password_hash, display_name, kind, organization, role, created_at)
+                    VALUES (\(sealed), \(index), \(hash), \(new.displayName), \(new.kind.rawValue), \(new.organization),
                         \(Role.participant.rawValue), \(PG.ms(new.createdAt)))
                     RETURNING id
                     """, as: ID.self) else { throw StoreError.constraint("participant not inserted") }
@@ -290,21 +308,20 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
                     id: id, email: new.email, displayName: new.displayName, kind: new.kind,
                     organization: new.organization, role: new.role, createdAt: PG.date(PG.ms(new.createdAt)))
             }
-        } catch where PG.isUniqueViolation(error, constraint: "participants_email_key") {
+        } catch where PG.isUniqueViolation(error, constraint: "participants_by_email_index") {
             throw StoreError.duplicateEmail
         }
     }
 
     public func participant(id: ID) async throws -> Participant? {
-        try await single { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.id = \(id)").map(PG.participant) }
+        try await single { c in try await c.one("\(unescaped: PG.participantSelect) WHERE p.id = \(id)").map { try PG.participant($0, keyring) } }
     }
 
     public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
-        try await single { c in
-            guard let row = try await c.one(
-                "\(unescaped: PG.participantSelect) WHERE p.email = \(email.lowercased()) AND p.password_hash IS NOT NULL")
-            else { return nil }
-            return (try PG.participant(row), try row["password_hash"])
+        let keys = keyring.current
+        return try await single { c in
+            guard let row = try await PG.participantRow(c, email: email, keys), let hash: String = try row["password_hash"] else { return nil }
+            return (try PG.participant(row, keyring), hash)
         }
     }
 

@@ -34,11 +34,19 @@ enum SQL {
     /// Participants with their instance role (from `instance_roles`; the legacy `role` column decides nothing).
     static let participantSelect = "SELECT p.*, (SELECT role FROM instance_roles ir WHERE ir.participant_id = p.id) AS instance_role FROM participants p"
 
-    static func participant(_ row: Row) -> Participant {
+    /// A participant; the e-mail is opened with `keys` (display names are public: never sealed).
+    static func participant(_ row: Row, _ keys: StoreKeys) throws -> Participant {
         Participant(
-            id: row["id"], email: row["email"], displayName: row["display_name"],
+            id: row["id"], email: try keys.unseal(optional: row["email"] as String?, .participantEmail), displayName: row["display_name"],
             kind: ParticipantKind(rawValue: row["kind"]) ?? .citizen, organization: row["organization"],
             role: (row["instance_role"] as String?).flatMap(Role.init(rawValue:)) ?? .participant, createdAt: date(row["created_at"]))
+    }
+
+    /// The participant row with this e-mail, found by its blind index under every key of the ring.
+    static func participantRow(_ db: Database, email: String, _ keys: Keyring) throws -> Row? {
+        let indexes = keys.emailIndexes(email)
+        let marks = Array(repeating: "?", count: indexes.count).joined(separator: ",")
+        return try Row.fetchOne(db, sql: participantSelect + " WHERE p.email_index IN (\(marks))", arguments: StatementArguments(indexes))
     }
 
     static let tallyColumns = """

@@ -14,7 +14,7 @@ extension SQLiteStore {
                     INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [mail.to, mail.subject, mail.text, mail.unsubscribeURL, mail.kind, SQL.ms(createdAt), SQL.ms(createdAt)])
+                arguments: Self.outboxArguments(mail, at: createdAt, keyring.current))
         }
     }
 
@@ -80,7 +80,7 @@ extension SQLiteStore {
                     INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [mail.to, mail.subject, mail.text, mail.unsubscribeURL, mail.kind, SQL.ms(createdAt), SQL.ms(createdAt)])
+                arguments: Self.outboxArguments(mail, at: createdAt, keyring.current))
         }
     }
 

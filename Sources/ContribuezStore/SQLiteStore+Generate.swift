@@ -49,7 +49,8 @@ extension SQLiteStore {
         participants: Int, contributions: Int, votes: Int, articles: Int = 30, sessions: Int = 2_000, seed: UInt64 = 1,
         now: Date, passwordHash: String, tokenHash: @Sendable (String) -> String, progress: @Sendable (String) -> Void = { _ in }
     ) async throws -> GeneratedConsultation {
-        try await pool.write { db in
+        let keys = keyring.current
+        return try await pool.write { db in
             var rng = SplitMix(state: seed)
             let slugBase = "generee-\(participants)-\(contributions)-\(votes)"
             var slug = slugBase, n = 1
@@ -87,14 +88,15 @@ extension SQLiteStore {
             progress("\(articleIDs.count) articles")
             // Participants (one shared password hash: signing in is not what is measured)
             let insertP = try db.makeStatement(sql: """
-                INSERT INTO participants (email, password_hash, display_name, kind, organization, role, created_at) VALUES (?, ?, ?, ?, ?, 'participant', ?)
+                INSERT INTO participants (email, email_index, password_hash, display_name, kind, organization, role, created_at) VALUES (?, ?, ?, ?, ?, ?, 'participant', ?)
                 """)
             var participantIDs: [ID] = []
             participantIDs.reserveCapacity(participants)
             let kinds: [ParticipantKind] = [.citizen, .citizen, .citizen, .citizen, .citizen, .citizen, .citizen, .association, .company, .publicBody]
             for i in 0..<participants {
                 let kind = kinds[Int(rng.next() % 10)]
-                try insertP.execute(arguments: ["p\(i)@\(slug).invalid", passwordHash, "Participant \(i)", kind.rawValue,
+                let email = "p\(i)@\(slug).invalid"
+                try insertP.execute(arguments: [keys.seal(email, .participantEmail), keys.emailIndex(email), passwordHash, "Participant \(i)", kind.rawValue,
                                                 kind.isOrganisation ? "Organisation \(i)" : nil, ms])
                 participantIDs.append(db.lastInsertedRowID)
             }

@@ -98,7 +98,10 @@ extension SQLiteStore {
                     WHERE cr.consultation_id = ? ORDER BY cr.role, p.display_name, p.id
                     """,
                 arguments: [consultationID]
-            ).compactMap { row in ConsultationRole(rawValue: row["c_role"]).map { RoleGrant(participant: SQL.participant(row), role: $0) } }
+            ).compactMap { row in
+                guard let role = ConsultationRole(rawValue: row["c_role"]) else { return nil }
+                return RoleGrant(participant: try SQL.participant(row, keyring), role: role)
+            }
         }
     }
 
@@ -110,14 +113,13 @@ extension SQLiteStore {
             return try Row.fetchAll(
                 db, cachedSQL: SQL.participantSelect + " WHERE p.id IN (SELECT participant_id FROM instance_roles WHERE role IN (\(marks))) ORDER BY p.display_name, p.id",
                 arguments: StatementArguments(wanted)
-            ).map(SQL.participant)
+            ).map { try SQL.participant($0, keyring) }
         }
     }
 
     public func participant(email: String) async throws -> Participant? {
-        try await pool.read { db in
-            try Row.fetchOne(db, cachedSQL: SQL.participantSelect + " WHERE p.email = ?", arguments: [email.lowercased()]).map(SQL.participant)
-        }
+        let keys = keyring.current
+        return try await pool.read { db in try SQL.participantRow(db, email: email, keys).map { try SQL.participant($0, keyring) } }
     }
 
     // MARK: Consultation set-up

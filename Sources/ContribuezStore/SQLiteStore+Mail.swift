@@ -11,7 +11,7 @@ extension SQLiteStore {
                     INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [mail.to, mail.subject, mail.text, mail.unsubscribeURL, mail.kind, SQL.ms(at), SQL.ms(at)])
+                arguments: Self.outboxArguments(mail, at: at, keyring.current))
             return db.lastInsertedRowID
         }
     }
@@ -20,7 +20,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-                arguments: [SQL.ms(at), max(0, limit)]).map(Self.queuedMail)
+                arguments: [SQL.ms(at), max(0, limit)]).map { try Self.queuedMail($0, keyring) }
         }
     }
 
@@ -32,7 +32,7 @@ extension SQLiteStore {
                     SELECT * FROM mail_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
                     ORDER BY next_attempt_at, id LIMIT ?
                     """,
-                arguments: [SQL.ms(at), SQL.ms(at), max(0, limit)]).map(Self.queuedMail)
+                arguments: [SQL.ms(at), SQL.ms(at), max(0, limit)]).map { try Self.queuedMail($0, keyring) }
             for mail in mails {
                 try db.execute(sql: "UPDATE mail_outbox SET claimed_until = ? WHERE id = ?", arguments: [SQL.ms(claimUntil), mail.id])
             }
@@ -85,16 +85,23 @@ extension SQLiteStore {
                     """)
             let failures = try Row.fetchAll(
                 db, sql: "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts > 0 ORDER BY failure_seq DESC LIMIT 20")
-                .map(Self.queuedMail)
+                .map { try Self.queuedMail($0, keyring) }
             return OutboxStatus(
                 queued: counts?["queued"] ?? 0, failing: counts?["failing"] ?? 0, sent: counts?["sent"] ?? 0,
                 oldestQueuedAt: (counts?["oldest"] as Int64?).map(SQL.date), recentFailures: failures, abandoned: counts?["abandoned"] ?? 0)
         }
     }
 
-    static func queuedMail(_ row: Row) -> QueuedMail {
+    /// The arguments of `INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)`:
+    /// the recipient and the body sealed (issue 13); the subject is the same for everyone of a kind.
+    static func outboxArguments(_ mail: NewMail, at: Date, _ keys: Keyring) -> StatementArguments {
+        [keys.seal(mail.to, .mailRecipient), mail.subject, keys.seal(mail.text, .mailBody), mail.unsubscribeURL, mail.kind, SQL.ms(at), SQL.ms(at)]
+    }
+
+    static func queuedMail(_ row: Row, _ keys: StoreKeys) throws -> QueuedMail {
         QueuedMail(
-            id: row["id"], to: row["recipient"], subject: row["subject"], text: row["body"], unsubscribeURL: row["unsubscribe_url"],
+            id: row["id"], to: try keys.unseal(row["recipient"] as String, .mailRecipient), subject: row["subject"],
+            text: try keys.unseal(row["body"] as String, .mailBody), unsubscribeURL: row["unsubscribe_url"],
             kind: row["kind"], createdAt: SQL.date(row["created_at"]), attempts: row["attempts"],
             nextAttemptAt: SQL.date(row["next_attempt_at"]), lastError: row["last_error"],
             sentAt: (row["sent_at"] as Int64?).map(SQL.date), abandonedAt: (row["abandoned_at"] as Int64?).map(SQL.date))

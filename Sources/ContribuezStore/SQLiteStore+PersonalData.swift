@@ -7,7 +7,7 @@ extension SQLiteStore {
     public func personalAccount(participantID: ID) async throws -> PersonalAccount? {
         try await pool.read { db in
             guard let participant = try Row.fetchOne(db, cachedSQL: SQL.participantSelect + " WHERE p.id = ?", arguments: [participantID])
-                .map(SQL.participant) else { return nil }
+                .map({ try SQL.participant($0, keyring) }) else { return nil }
             let roles = try Row.fetchAll(
                 db, cachedSQL: "SELECT consultation_id, role, granted_at FROM consultation_roles WHERE participant_id = ? ORDER BY consultation_id",
                 arguments: [participantID]
@@ -150,7 +150,7 @@ extension SQLiteStore {
                     INSERT INTO mail_outbox (recipient, subject, body, unsubscribe_url, kind, created_at, next_attempt_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [mail.to, mail.subject, mail.text, mail.unsubscribeURL, mail.kind, SQL.ms(createdAt), SQL.ms(createdAt)])
+                arguments: Self.outboxArguments(mail, at: createdAt, keyring.current))
         }
     }
 

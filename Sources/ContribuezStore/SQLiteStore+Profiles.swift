@@ -7,11 +7,12 @@ extension SQLiteStore {
     // MARK: Profiles
 
     public func profile(participantID: ID) async throws -> ProfileAnswers? {
-        try await pool.read { db in try Self.loadProfiles(db, where: "p.participant_id = ?", [participantID])[participantID] }
+        try await pool.read { db in try Self.loadProfiles(db, where: "p.participant_id = ?", [participantID], keyring)[participantID] }
     }
 
     public func saveProfile(participantID: ID, answers: [ProfileQuestion: String], at: Date) async throws -> ProfileAnswers {
-        try await pool.write { db in
+        let keys = keyring.current
+        return try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO profiles (participant_id, consented_at, updated_at) VALUES (?, ?, ?)
@@ -22,9 +23,9 @@ extension SQLiteStore {
             for (question, answer) in answers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 try db.execute(
                     sql: "INSERT INTO profile_answers (participant_id, question, answer) VALUES (?, ?, ?)",
-                    arguments: [participantID, question.rawValue, answer])
+                    arguments: [participantID, question.rawValue, keys.seal(answer, .profileAnswer)])
             }
-            guard let saved = try Self.loadProfiles(db, where: "p.participant_id = ?", [participantID])[participantID] else {
+            guard let saved = try Self.loadProfiles(db, where: "p.participant_id = ?", [participantID], keyring)[participantID] else {
                 throw StoreError.notFound
             }
             return saved
@@ -66,7 +67,7 @@ extension SQLiteStore {
     }
 
     /// Profiles matching `condition` (on alias `p`, table `profiles`), with their answers.
-    static func loadProfiles(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [ID: ProfileAnswers] {
+    static func loadProfiles(_ db: Database, where condition: String, _ arguments: StatementArguments, _ keys: StoreKeys) throws -> [ID: ProfileAnswers] {
         var result: [ID: ProfileAnswers] = [:]
         for row in try Row.fetchAll(db, cachedSQL: "SELECT p.* FROM profiles p WHERE " + condition, arguments: arguments) {
             result[row["participant_id"]] = ProfileAnswers(
@@ -76,7 +77,7 @@ extension SQLiteStore {
             db, cachedSQL: "SELECT a.* FROM profile_answers a JOIN profiles p ON p.participant_id = a.participant_id WHERE " + condition,
             arguments: arguments) {
             let id: ID = row["participant_id"]
-            if let question = ProfileQuestion(rawValue: row["question"]) { result[id]?.answers[question] = row["answer"] }
+            if let question = ProfileQuestion(rawValue: row["question"]) { result[id]?.answers[question] = try keys.unseal(row["answer"] as String, .profileAnswer) }
         }
         return result
     }
@@ -111,7 +112,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Self.loadProfiles(
                 db, where: "p.participant_id IN (SELECT participant_id FROM (" + Self.opinionVotesSQL + ") voters)",
-                [consultationID, consultationID])
+                [consultationID, consultationID], keyring)
         }
     }
 

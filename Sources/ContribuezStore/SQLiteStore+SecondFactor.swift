@@ -15,7 +15,7 @@ extension SQLiteStore {
                 arguments: [participantID]
             ).map { row in
                 SecondFactorRecord(
-                    secret: row["secret"], createdAt: SQL.date(row["created_at"]), confirmedAt: (row["confirmed_at"] as Int64?).map(SQL.date),
+                    secret: try keyring.unseal(row["secret"] as String, .secondFactorSecret), createdAt: SQL.date(row["created_at"]), confirmedAt: (row["confirmed_at"] as Int64?).map(SQL.date),
                     lastStep: row["last_step"], recoveryCodesLeft: row["codes_left"])
             }
         }
@@ -29,7 +29,7 @@ extension SQLiteStore {
                     ON CONFLICT (participant_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = 0
                     WHERE second_factors.confirmed_at IS NULL
                     """,
-                arguments: [secret, SQL.ms(at), participantID])
+                arguments: [keyring.seal(secret, .secondFactorSecret), SQL.ms(at), participantID])
             return db.changesCount == 1
         }
     }

@@ -63,7 +63,7 @@ extension SQLiteStore {
                 let parts = pair.split(separator: ":")
                 if parts.count == 2, let id = ID(parts[0]), let role = ConsultationRole(rawValue: String(parts[1])) { roles[id] = role }
             }
-            var record = SessionRecord(participant: SQL.participant(row), csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]),
+            var record = SessionRecord(participant: try SQL.participant(row, keyring), csrfToken: row["s_csrf"], expiresAt: SQL.date(row["s_expires"]),
                                        consultationRoles: roles, unreadNotifications: row["unread"])
             record.publicID = (row["s_public"] as String?) ?? ""
             record.createdAt = SQL.date(row["s_created"])

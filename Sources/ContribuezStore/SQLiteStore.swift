@@ -4,22 +4,29 @@ import GRDB
 
 /// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an acknowledged
 /// write survives a crash (invariant 2); only rate-limit counters commit without waiting for the disk (issue 13). GRDB gives one writer and concurrent readers.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: Store, SealingStore {
     let pool: DatabasePool
     let voteWriter: VoteWriter
+    /// The keys personal data are sealed with (issue 13); never stored in the database.
+    public let keyring: StoreKeys
 
     /// Opens (creating if needed) the database file and applies pending migrations (up to `migrateUpTo`
-    /// included when given: tests of a migration prepare the state before it).
-    public init(path: String, migrateUpTo: String? = nil) throws {
+    /// included when given: tests of a migration prepare the state before it), then seals what is still in clear.
+    /// `keys`: nil for `<path>.keys` beside the file (created, mode 0600, if missing).
+    public init(path: String, migrateUpTo: String? = nil, keys: StoreKeys? = nil) throws {
+        keyring = try keys ?? StoreKeys.beside(database: path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // NB: deleted rows (and the clear text a seal pass replaced) are overwritten, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: config)
         voteWriter = VoteWriter(pool: pool)
         try migrate(upTo: migrateUpTo)
+        try sealPass()
     }
 
     public func ping() async throws {
@@ -143,15 +150,18 @@ public final class SQLiteStore: Store {
     // MARK: Participants and sessions
 
     public func createParticipant(_ new: NewParticipant, passwordHash: String) async throws -> Participant {
+        let keys = keyring.current
         do {
             return try await pool.write { db in
+                // NB: during a rotation the e-mail may still be indexed under an older key, which UNIQUE cannot see.
+                if let email = new.email, try SQL.participantRow(db, email: email, keys) != nil { throw StoreError.duplicateEmail }
                 try db.execute(
                     sql: """
-                        INSERT INTO participants (email, password_hash, display_name, kind, organization, role, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO participants (email, email_index, password_hash, display_name, kind, organization, role, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [new.email, new.email == nil ? nil : passwordHash, new.displayName, new.kind.rawValue,
-                                new.organization, Role.participant.rawValue, SQL.ms(new.createdAt)])
+                    arguments: [keys.seal(optional: new.email, .participantEmail), new.email.map(keys.emailIndex), new.email == nil ? nil : passwordHash,
+                                new.displayName, new.kind.rawValue, new.organization, Role.participant.rawValue, SQL.ms(new.createdAt)])
                 if new.role != .participant {
                     try db.execute(sql: "INSERT INTO instance_roles (participant_id, role) VALUES (?, ?)", arguments: [db.lastInsertedRowID, new.role.rawValue])
                 }
@@ -159,24 +169,22 @@ public final class SQLiteStore: Store {
                     id: db.lastInsertedRowID, email: new.email, displayName: new.displayName, kind: new.kind,
                     organization: new.organization, role: new.role, createdAt: SQL.date(SQL.ms(new.createdAt)))
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT && (error.message ?? "").contains("participants.email") {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT && (error.message ?? "").contains("participants.email_index") {
             throw StoreError.duplicateEmail
         }
     }
 
     public func participant(id: ID) async throws -> Participant? {
         try await pool.read { db in
-            try Row.fetchOne(db, cachedSQL: SQL.participantSelect + " WHERE p.id = ?", arguments: [id]).map(SQL.participant)
+            try Row.fetchOne(db, cachedSQL: SQL.participantSelect + " WHERE p.id = ?", arguments: [id]).map { try SQL.participant($0, keyring) }
         }
     }
 
-
     public func credentials(email: String) async throws -> (participant: Participant, passwordHash: String)? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(
-                db, cachedSQL: SQL.participantSelect + " WHERE p.email = ? AND p.password_hash IS NOT NULL", arguments: [email.lowercased()])
-            else { return nil }
-            return (SQL.participant(row), row["password_hash"])
+        let keys = keyring.current
+        return try await pool.read { db in
+            guard let row = try SQL.participantRow(db, email: email, keys), let hash: String = row["password_hash"] else { return nil }
+            return (try SQL.participant(row, keyring), hash)
         }
     }
 
@@ -297,5 +305,10 @@ extension SQLiteStore {
     /// Runs raw SQL: for tests that check the database's own guards. Not used by the product.
     public func unsafeExecuteForTests(_ sql: String) throws {
         try pool.write { db in try db.execute(sql: sql) }
+    }
+
+    /// The first column of every row of a raw query, as stored: for tests that check what is on disk. Not used by the product.
+    public func unsafeTextsForTests(_ sql: String) throws -> [String?] {
+        try pool.read { db in try String?.fetchAll(db, sql: sql) }
     }
 }

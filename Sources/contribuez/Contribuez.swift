@@ -17,7 +17,7 @@ struct Contribuez: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contribuez",
         abstract: "Contribuez: public consultation on a draft text, article by article.",
-        subcommands: [Serve.self, Migrate.self, Copy.self, Import.self, Export.self, Verify.self, Analyze.self, Grant.self, ResetSecondFactorCommand.self, Demo.self])
+        subcommands: [Serve.self, Migrate.self, Copy.self, Import.self, Export.self, Verify.self, Analyze.self, Grant.self, ResetSecondFactorCommand.self, Demo.self, Keys.self])
 }
 
 /// Options shared by every command that touches data.
@@ -31,7 +31,33 @@ struct DatabaseOptions: ParsableArguments {
         databaseOption ?? ProcessInfo.processInfo.environment["CONTRIBUEZ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "contribuez.sqlite"
     }
 
+    @Option(name: .customLong("keys-file"),
+            help: "The keys file personal data are sealed with (JSON, mode 0600; `contribuez keys generate` writes one). Default: $CONTRIBUEZ_KEYS (the file's content), else for SQLite DATABASE.keys beside the file, created if missing. Required for PostgreSQL; every node needs the same file.")
+    var keysFile: String?
+
     var isPostgres: Bool { PostgresStore.isURL(database) }
+
+    /// The keys personal data are sealed with: `--keys-file`, else `CONTRIBUEZ_KEYS`, else (SQLite only) the
+    /// file beside the database. NB: never from the database itself.
+    func keys() throws -> StoreKeys {
+        do {
+            if let keysFile { return try StoreKeys(path: keysFile) }
+            if let inline = try Keyring.fromEnvironment() { return StoreKeys(inline) }
+            guard !isPostgres else { throw KeyringError.noKeys }
+            return try StoreKeys.beside(database: database)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The keys file `keys rotate` and `keys retire` rewrite: `--keys-file`, else the SQLite database's own.
+    func keysFileToRewrite() throws -> String {
+        if let keysFile { return keysFile }
+        guard !isPostgres, (try? Keyring.fromEnvironment()) == nil else {
+            throw ValidationError("give the keys file to rewrite with --keys-file (keys given in CONTRIBUEZ_KEYS cannot be rewritten)")
+        }
+        return database + ".keys"
+    }
 
     /// The database as it may be printed: a URL without its password.
     var displayName: String {
@@ -42,9 +68,10 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store (PostgreSQL for a postgres:// URL, else the SQLite file), migrated.
     func open() async throws -> any Store & SynthesisActivityStore {
+        let keys = try keys()
         do {
-            if isPostgres { return try await PostgresStore(url: database) }
-            return try SQLiteStore(path: database)
+            if isPostgres { return try await PostgresStore(url: database, keys: keys) }
+            return try SQLiteStore(path: database, keys: keys)
         } catch {
             throw ValidationError("cannot open the database \(displayName): \(error)")
         }
@@ -52,9 +79,15 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Applies pending migrations; returns their ids.
     func migrate() async throws -> [String] {
+        let keys = try keys()
         do {
-            if isPostgres { return try await PostgresStore(url: database, migrate: false).migrate() }
-            return try SQLiteStore(path: database).migrate()
+            if isPostgres {
+                let store = try await PostgresStore(url: database, migrate: false, keys: keys)
+                let applied = try await store.migrate()
+                try await store.sealPass()
+                return applied
+            }
+            return try SQLiteStore(path: database, keys: keys).migrate()
         } catch {
             throw ValidationError("cannot migrate the database \(displayName): \(error)")
         }
@@ -200,6 +233,9 @@ struct Copy: AsyncParsableCommand {
 
     @Option(help: "The SQLite database file to copy.") var from: String
     @Option(help: "The empty PostgreSQL database: postgres://user:password@host:port/database (migrated first).") var to: String
+    @Option(name: .customLong("keys-file"),
+            help: "The keys file the SQLite file's personal data are sealed with (default: $CONTRIBUEZ_KEYS, else FROM.keys). The values are copied sealed: every node on the PostgreSQL database needs this same file.")
+    var keysFile: String?
 
     func validate() throws {
         guard PostgresStore.isURL(to) else { throw ValidationError("--to must be a postgres:// URL") }
@@ -209,8 +245,12 @@ struct Copy: AsyncParsableCommand {
     func run() async throws {
         var target = DatabaseOptions()
         target.databaseOption = to
+        var source = DatabaseOptions()
+        source.databaseOption = from
+        source.keysFile = keysFile
+        let keys = try source.keys()
         let store: PostgresStore
-        do { store = try await PostgresStore(url: to) } catch {
+        do { store = try await PostgresStore(url: to, keys: keys) } catch {
             throw ValidationError("cannot open the database \(target.displayName): \(error)")
         }
         let started = Date()
@@ -218,6 +258,7 @@ struct Copy: AsyncParsableCommand {
             let report = try await PostgresCopy.run(from: from, to: store) { print("copied \($0)") }
             let rows = report.tables.reduce(0) { $0 + $1.rows }
             print("copy verified and committed: \(rows) rows in \(report.tables.count) tables, \(report.talliesChecked) counters equal to the votes recounted, in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            print("personal data stay sealed with the keys of \(keys.path ?? "CONTRIBUEZ_KEYS"): start every node on \(target.displayName) with them (--keys-file or CONTRIBUEZ_KEYS)")
         } catch {
             throw ValidationError("copy failed, nothing was written to \(target.displayName): \(error)")
         }

@@ -1,5 +1,6 @@
 import ContribuezCore
 import ContribuezPostgres
+import ContribuezStore
 import ContribuezWeb
 import Foundation
 import Hummingbird
@@ -23,7 +24,7 @@ struct HealthTests {
     @Test("503 with a plain reason, within seconds, when PostgreSQL is unreachable")
     func unreachable() async throws {
         // NB: nothing listens on port 1 of the loopback; `migrate: false` so the store opens without a server.
-        let store = try await PostgresStore(url: "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable", maximumConnections: 1, migrate: false)
+        let store = try await PostgresStore(url: "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable", maximumConnections: 1, migrate: false, keys: StoreKeys(Keyring.generate()))
         defer { store.close() }
         let deps = try await makeDependencies(store: store, clock: FixedClock(TestServer.t0), hasher: BcryptHasher(cost: 4))
         let app = Application(router: buildRouter(deps))

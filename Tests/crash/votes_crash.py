@@ -48,6 +48,9 @@ def free_port():
 
 work = tempfile.mkdtemp()
 db = os.path.join(work, "crash.sqlite")
+# Personal data are sealed (issue 13): every restart of the server opens them with the same keys file.
+keys_file = os.path.join(work, "crash.keys")
+subprocess.run([args.binary, "keys", "generate", "--out", keys_file], check=True, stdout=subprocess.DEVNULL)
 pg_bin = os.environ.get("CONTRIBUEZ_TEST_POSTGRES_BIN") or (sorted(glob.glob("/usr/lib/postgresql/*/bin")) or [""])[-1]
 psql_bin = shutil.which("psql") or os.path.join(pg_bin, "psql")
 
@@ -80,7 +83,7 @@ base = f"http://127.0.0.1:{port}"
 
 def start():
     # NB: the crash test casts thousands of votes from a few accounts: rate limits (issue 13) off, explicitly.
-    proc = subprocess.Popen([args.binary, "serve", "--demo", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--synthesis-every", "0",
+    proc = subprocess.Popen([args.binary, "serve", "--demo", "--database", db, "--keys-file", keys_file, "--port", str(port), "--bcrypt-cost", "4", "--synthesis-every", "0",
                              "--no-rate-limits"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60

@@ -80,6 +80,9 @@ work = tempfile.mkdtemp(prefix="contribuez-nodes-")
 name = "contribuez_nodes_" + secrets.token_hex(6)
 url = with_database(args.database, name)
 nodes = []
+# Personal data are sealed (issue 13): both nodes on one database need the same keys file.
+keys_file = os.path.join(work, "nodes.keys")
+subprocess.run([args.binary, "keys", "generate", "--out", keys_file], check=True, stdout=subprocess.DEVNULL)
 
 
 def start(label, demo):
@@ -87,7 +90,7 @@ def start(label, demo):
     log = open(os.path.join(work, f"{label}.log"), "wb")
     # NB: the burst below is one participant's votes from one address: those two limits are raised, the others
     # stay as in production (and are checked across the nodes).
-    cmd = [args.binary, "serve", "--database", url, "--host", "127.0.0.1", "--port", str(port), "--bcrypt-cost", "4", "--synthesis-every", "0",
+    cmd = [args.binary, "serve", "--database", url, "--keys-file", keys_file, "--host", "127.0.0.1", "--port", str(port), "--bcrypt-cost", "4", "--synthesis-every", "0",
            "--rate-limit", "vote.account=100000/60", "--rate-limit", "vote.address=100000/60"]
     proc = subprocess.Popen(cmd + (["--demo"] if demo else []), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
