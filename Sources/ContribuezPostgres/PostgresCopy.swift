@@ -20,7 +20,7 @@ public enum PostgresCopy {
         public var talliesChecked: Int
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible, Equatable {
         case targetNotEmpty(table: String, rows: Int)
         case schemaMismatch(String)
         case countMismatch(table: String, source: Int, target: Int)

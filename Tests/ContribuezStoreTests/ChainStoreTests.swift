@@ -253,8 +253,8 @@ struct ChainTwoNodesTests {
         // setup: two stores (two nodes) on the same schema
         let url = try #require(Backend.postgresURL)
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let first = try await PostgresStore(url: url, schema: schema, maximumConnections: 8)
-        let second = try await PostgresStore(url: url, schema: schema, maximumConnections: 8)
+        let first = try await PostgresStore(url: url, schema: schema, maximumConnections: 8, keys: Backend.postgresKeys)
+        let second = try await PostgresStore(url: url, schema: schema, maximumConnections: 8, keys: Backend.postgresKeys)
         let f = try await Fixture.make(Backend(description: "first") { first })
         var people: [Participant] = []
         for i in 0..<40 {
@@ -288,7 +288,8 @@ struct ChainTwoNodesTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-chaincopy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("source.sqlite").path
-        let f = try await Fixture.make(Backend(description: "SQLite file") { try SQLiteStore(path: path) })
+        // NB: the values are copied sealed: the source is sealed with the keys the PostgreSQL nodes use.
+        let f = try await Fixture.make(Backend(description: "SQLite file") { try SQLiteStore(path: path, keys: Backend.postgresKeys) })
         let arg = try await f.argument("Un argument")
         _ = try await f.store.castVote(participantID: f.bob.id, target: .contribution(arg.id), value: .useful, at: Fixture.t0)
         let target = try await Backend.freshPostgres()

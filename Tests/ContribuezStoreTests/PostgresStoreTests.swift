@@ -16,7 +16,7 @@ struct PostgresStoreTests {
         // act
         let level = try await store.synchronousCommit()
         let again = try await store.migrate()
-        let reopened = try await PostgresStore(url: try #require(Backend.postgresURL), schema: store.schema, maximumConnections: 2)
+        let reopened = try await PostgresStore(url: try #require(Backend.postgresURL), schema: store.schema, maximumConnections: 2, keys: Backend.postgresKeys)
         // check
         #expect(level == "on")
         #expect(again.isEmpty, "migrations are applied once")
@@ -60,7 +60,7 @@ struct PostgresStoreTests {
         // setup: two stores on the same schema, as two nodes would be
         let f = try await Fixture.make(.postgres)
         let first = try #require(f.store as? PostgresStore)
-        let second = try await PostgresStore(url: try #require(Backend.postgresURL), schema: first.schema, maximumConnections: 8)
+        let second = try await PostgresStore(url: try #require(Backend.postgresURL), schema: first.schema, maximumConnections: 8, keys: Backend.postgresKeys)
         let target = Target.article(f.article.id)
         let alice = f.alice, bob = f.bob
         // act: 200 identical votes of Alice, and Bob changing his mind 100 times, half on each node
@@ -97,7 +97,8 @@ struct PostgresStoreTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cz-copy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("source.sqlite").path
-        let f = try await Fixture.make(Backend(description: "SQLite file") { try SQLiteStore(path: path) })
+        // NB: the values are copied sealed: the source is sealed with the keys the PostgreSQL nodes use.
+        let f = try await Fixture.make(Backend(description: "SQLite file") { try SQLiteStore(path: path, keys: Backend.postgresKeys) })
         let arg = try await f.argument("Un argument")
         let reply = try await f.store.addContribution(NewContribution(
             consultationID: f.consultation.id, kind: .source, articleID: f.article.id, parentID: arg.id, authorID: f.bob.id,

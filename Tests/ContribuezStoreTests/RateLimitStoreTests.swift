@@ -18,8 +18,8 @@ struct RateLimitStoreTests {
         if backend.description == "PostgreSQL" {
             let url = try #require(Backend.postgresURL)
             let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let a = try await PostgresStore(url: url, schema: schema, maximumConnections: 8)
-            let b = try await PostgresStore(url: url, schema: schema, maximumConnections: 8)
+            let a = try await PostgresStore(url: url, schema: schema, maximumConnections: 8, keys: Backend.postgresKeys)
+            let b = try await PostgresStore(url: url, schema: schema, maximumConnections: 8, keys: Backend.postgresKeys)
             return (a, b)
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("contribuez-tests-\(UUID().uuidString)")

@@ -323,6 +323,25 @@ struct SealingStoreTests {
         }
     }
 
+    @Test("copy to PostgreSQL refuses a SQLite file sealed with keys the target lacks, and writes nothing", .enabled(if: Backend.postgresURL != nil))
+    func copyNeedsTheKeys() async throws {
+        // setup
+        let path = try KeyringTests.tempDir().appendingPathComponent("src.sqlite").path
+        let source = try SQLiteStore(path: path)  // its own keys, beside the file
+        _ = try await Self.personalData(source, email: "copie@example.org", body: "b")
+        let sourceKey = try Keyring.load(path: path + ".keys").currentID
+        let target = try await Backend.freshPostgres()
+        // act, check
+        await #expect(throws: PostgresCopy.Failure.keysMissing([sourceKey])) { _ = try await PostgresCopy.run(from: path, to: target) }
+        #expect(try await target.participant(email: "copie@example.org") == nil)
+        // act: with the source's keys, the copy goes through and the e-mail is found on PostgreSQL
+        let url = try #require(Backend.postgresURL)
+        let withKeys = try await PostgresStore(url: url, schema: target.schema, maximumConnections: 4, keys: StoreKeys(path: path + ".keys"))
+        _ = try await PostgresCopy.run(from: path, to: withKeys)
+        // check
+        #expect(try await withKeys.participant(email: "copie@example.org")?.email == "copie@example.org")
+    }
+
     @Test("SQLite overwrites deleted content (secure_delete)")
     func secureDelete() throws {
         // setup, act

@@ -23,11 +23,15 @@ struct Backend: Sendable, CustomStringConvertible {
 
     static var all: [Backend] { postgresURL == nil ? [sqlite] : [sqlite, postgres] }
 
+    /// The keys of every PostgreSQL test store (issue 13): those of `CONTRIBUEZ_KEYS` (scripts/with-postgres exports
+    /// throwaway ones, shared with the servers it starts), else keys for this process only.
+    static let postgresKeys: StoreKeys = StoreKeys((try? Keyring.fromEnvironment()) ?? Keyring.generate())
+
     /// A PostgreSQL store in a schema of its own, migrated.
     static func freshPostgres() async throws -> PostgresStore {
         let url = try #require(postgresURL, "CONTRIBUEZ_TEST_POSTGRES_URL is not set")
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return try await PostgresStore(url: url, schema: schema, maximumConnections: 8)
+        return try await PostgresStore(url: url, schema: schema, maximumConnections: 8, keys: postgresKeys)
     }
 }
 
