@@ -47,13 +47,13 @@ extension PostgresStore {
     }
 
     /// Re-seals under the current key at most `sealBatch` values of `column` matching `pending` (constant SQL:
-    /// the key id is letters and digits only); returns how many. Rows are locked (SKIP LOCKED: one a node is
-    /// writing is left for the next batch), and each UPDATE requires the value read.
+    /// the key id is letters and digits only); returns how many. The rows are locked first: a second node running
+    /// the same pass waits for this batch, then no longer sees its rows; and each UPDATE requires the value read.
     static func resealBatch(_ c: PostgresConnection, _ column: SealedColumn, pending: String, _ keys: Keyring) async throws -> Int {
         let keyList = column.keyColumns.map(\.name).joined(separator: ", ")
         let rows = try await c.rows(PostgresQuery(unsafeSQL: """
             SELECT \(keyList), \(column.column) AS v FROM \(column.table) WHERE \(column.column) IS NOT NULL AND \(pending)
-            LIMIT \(sealBatch) FOR UPDATE SKIP LOCKED
+            LIMIT \(sealBatch) FOR UPDATE
             """))
         for row in rows {
             let old: String = try row["v"]

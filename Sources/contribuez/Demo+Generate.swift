@@ -33,7 +33,8 @@ struct DemoGenerate: AsyncParsableCommand {
     func run() async throws {
         guard !db.database.contains("://") else { throw ValidationError("demo generate writes an SQLite file; give --database a path (copy it to PostgreSQL afterwards)") }
         let store: SQLiteStore
-        do { store = try SQLiteStore(path: db.database) } catch { throw ValidationError("cannot open the database \(db.database): \(error)") }
+        let keys = try db.keys()
+        do { store = try SQLiteStore(path: db.database, keys: keys) } catch { throw ValidationError("cannot open the database \(db.database): \(error)") }
         let started = Date()
         let hash = await BcryptHasher(cost: 4).hash("banc d'essai 2026")
         let g = try await store.generateLarge(

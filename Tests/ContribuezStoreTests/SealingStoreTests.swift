@@ -342,6 +342,35 @@ struct SealingStoreTests {
         #expect(try await withKeys.participant(email: "copie@example.org")?.email == "copie@example.org")
     }
 
+    @Test("the seal pass at open seals clear values on every backend, once, even with two stores opening together", arguments: backends)
+    func sealPassAtOpen(_ backend: String) async throws {
+        // setup: clear rows, as a database from before 0017 holds them
+        let keysPath = try KeyringTests.tempDir().appendingPathComponent("k.json").path
+        try Keyring.generate().create(path: keysPath)
+        let (first, place) = try await Self.open(backend, keys: keysPath)
+        let insert = [
+            "INSERT INTO participants (id, email, password_hash, display_name, kind, created_at) VALUES (900, 'clair@example.org', 'h', 'Clair', 'citizen', 0)",
+            "INSERT INTO profiles (participant_id, consented_at, updated_at) VALUES (900, 0, 0)",
+            "INSERT INTO profile_answers (participant_id, question, answer) VALUES (900, 'age', '1960')",
+            "INSERT INTO mail_outbox (recipient, subject, body, kind, created_at, next_attempt_at) VALUES ('clair@example.org', 'S', 'en clair', 'welcome', 0, 0)",
+        ]
+        for sql in insert {
+            if let s = first as? SQLiteStore { try s.unsafeExecuteForTests(sql) } else { try await (first as! PostgresStore).unsafeExecuteForTests(sql) }
+        }
+        let current = try Keyring.load(path: keysPath).currentID
+        #expect(try await first.keysInUse() == ["": 4])
+        // act: two stores open the database at once
+        async let a = backend == "SQLite" ? Self.open(backend, keys: keysPath, sqlitePath: place) : Self.open(backend, keys: keysPath, schema: place)
+        async let b = backend == "SQLite" ? Self.open(backend, keys: keysPath, sqlitePath: place) : Self.open(backend, keys: keysPath, schema: place)
+        let (store, _) = try await a
+        _ = try await b
+        // check
+        #expect(try await store.keysInUse() == [current: 4])
+        #expect(try await store.participant(email: "clair@example.org")?.id == 900)
+        #expect(try await store.profile(participantID: 900)?.answers == [.age: "1960"])
+        #expect(try await store.dueMails(at: Self.t0, limit: 5).map(\.text) == ["en clair"])
+    }
+
     @Test("SQLite overwrites deleted content (secure_delete)")
     func secureDelete() throws {
         // setup, act
