@@ -25,7 +25,6 @@ public enum PostgresCopy {
         case schemaMismatch(String)
         case countMismatch(table: String, source: Int, target: Int)
         case tallyMismatch(targets: Int)
-        case keysMissing([String])
 
         public var description: String {
             switch self {
@@ -34,8 +33,6 @@ public enum PostgresCopy {
             case .schemaMismatch(let why): return "the two databases do not have the same tables: \(why)"
             case .countMismatch(let t, let s, let d): return "recount of \(t) differs: \(s) rows in SQLite, \(d) in PostgreSQL"
             case .tallyMismatch(let n): return "\(n) counters differ from the recount of the votes; nothing was copied"
-            case .keysMissing(let ids):
-                return "the SQLite file holds values sealed with key(s) \(ids.joined(separator: ", ")), which the PostgreSQL store's keys lack: give copy the SQLite file's keys file (--keys-file)"
             }
         }
     }
@@ -48,11 +45,9 @@ public enum PostgresCopy {
     /// (checked first), and every node on the PostgreSQL database then needs that keys file.
     public static func run(from sqlitePath: String, to target: PostgresStore, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
         guard FileManager.default.fileExists(atPath: sqlitePath) else { throw Failure.schemaMismatch("no SQLite file at \(sqlitePath)") }
-        // Applies the source's pending migrations, and seals what is still in clear with the target's keys.
-        let source = try SQLiteStore(path: sqlitePath, keys: target.keyring)
-        let known = Set(target.keyring.current.ids)
-        let missing = try await source.keysInUse().keys.filter { !$0.isEmpty && !known.contains($0) }.sorted()
-        guard missing.isEmpty else { throw Failure.keysMissing(missing) }
+        // Applies the source's pending migrations, and seals what is still in clear with the target's keys; refuses
+        // (KeyringError.databaseNeedsKeys) a source with values sealed under a key the target lacks.
+        _ = try SQLiteStore(path: sqlitePath, keys: target.keyring)
         var configuration = Configuration()
         configuration.readonly = true
         let pool = try DatabasePool(path: sqlitePath, configuration: configuration)

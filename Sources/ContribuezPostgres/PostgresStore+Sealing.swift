@@ -13,6 +13,7 @@ extension PostgresStore {
     /// Idempotent; two nodes starting together may both run it (each UPDATE requires the value it read).
     @discardableResult
     public func sealPass() async throws -> Int {
+        try keyring.check(against: try await keysInUse())
         var total = 0
         for column in SealedColumn.allCases {
             let pending = column == .participantEmail

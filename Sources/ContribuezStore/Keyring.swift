@@ -33,6 +33,7 @@ public enum KeyringError: Error, CustomStringConvertible, Equatable {
     case unknownKey(id: String, column: String)
     case cannotOpen(keyID: String, column: String)
     case notSealed(column: String)
+    case databaseNeedsKeys([String])
 
     public var description: String {
         switch self {
@@ -45,6 +46,8 @@ public enum KeyringError: Error, CustomStringConvertible, Equatable {
         case .unknownKey(let id, let c): return "a value of \(c) is sealed with key \(id), which is not in the keys file"
         case .cannotOpen(let id, let c): return "a value of \(c) sealed with key \(id) does not open: wrong key, or the value was altered"
         case .notSealed(let c): return "a value of \(c) is not a sealed value"
+        case .databaseNeedsKeys(let ids):
+            return "the database holds values sealed with key(s) \(ids.joined(separator: ", ")), which the keys given lack: give the keys file it was sealed with (--keys-file or CONTRIBUEZ_KEYS)"
         }
     }
 }
@@ -381,4 +384,12 @@ public final class StoreKeys: @unchecked Sendable {
 
     public func emailIndex(_ email: String) -> String { current.emailIndex(email) }
     public func emailIndexes(_ email: String) -> [String] { current.emailIndexes(email) }
+
+    /// Refuses keys that lack one the database's values are sealed with (`counts`: values per key id, as
+    /// `SealingStore.keysInUse`): a server given the wrong keys file stops at start, not at each request.
+    public func check(against counts: [String: Int]) throws {
+        let known = Set(reload().ids)
+        let missing = counts.keys.filter { !$0.isEmpty && !known.contains($0) }.sorted()
+        guard missing.isEmpty else { throw KeyringError.databaseNeedsKeys(missing) }
+    }
 }

@@ -14,6 +14,7 @@ extension SQLiteStore {
     public func sealPass() throws -> Int {
         let applied = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)", arguments: [Migrations.sealedDataID]) }
         guard applied == true else { return 0 }
+        try keyring.check(against: try pool.read { db in try Self.keyCounts(db) })
         var total = 0
         for column in SealedColumn.allCases {
             let pending = column == .participantEmail
@@ -72,20 +73,23 @@ extension SQLiteStore {
     }
 
     public func keysInUse() async throws -> [String: Int] {
-        try await pool.read { db in
-            var counts: [String: Int] = [:]
-            for column in SealedColumn.allCases {
-                let c = column.column
-                for row in try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT CASE WHEN substr(\(c), 1, 3) = 's1:' THEN substr(\(c), 4, instr(substr(\(c), 4), ':') - 1) ELSE '' END AS k, COUNT(*) AS n
-                        FROM \(column.table) WHERE \(c) IS NOT NULL GROUP BY k
-                        """) {
-                    counts[row["k"], default: 0] += row["n"] as Int
-                }
+        try await pool.read { db in try Self.keyCounts(db) }
+    }
+
+    /// How many values each key seals, by key id ("" for clear values).
+    static func keyCounts(_ db: Database) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for column in SealedColumn.allCases {
+            let c = column.column
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CASE WHEN substr(\(c), 1, 3) = 's1:' THEN substr(\(c), 4, instr(substr(\(c), 4), ':') - 1) ELSE '' END AS k, COUNT(*) AS n
+                    FROM \(column.table) WHERE \(c) IS NOT NULL GROUP BY k
+                    """) {
+                counts[row["k"], default: 0] += row["n"] as Int
             }
-            return counts
         }
+        return counts
     }
 }

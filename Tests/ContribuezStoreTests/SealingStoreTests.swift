@@ -332,7 +332,7 @@ struct SealingStoreTests {
         let sourceKey = try Keyring.load(path: path + ".keys").currentID
         let target = try await Backend.freshPostgres()
         // act, check
-        await #expect(throws: PostgresCopy.Failure.keysMissing([sourceKey])) { _ = try await PostgresCopy.run(from: path, to: target) }
+        await #expect(throws: KeyringError.databaseNeedsKeys([sourceKey])) { _ = try await PostgresCopy.run(from: path, to: target) }
         #expect(try await target.participant(email: "copie@example.org") == nil)
         // act: with the source's keys, the copy goes through and the e-mail is found on PostgreSQL
         let url = try #require(Backend.postgresURL)
@@ -369,6 +369,23 @@ struct SealingStoreTests {
         #expect(try await store.participant(email: "clair@example.org")?.id == 900)
         #expect(try await store.profile(participantID: 900)?.answers == [.age: "1960"])
         #expect(try await store.dueMails(at: Self.t0, limit: 5).map(\.text) == ["en clair"])
+    }
+
+    @Test("a store given keys that lack one its values are sealed with refuses to open, naming the key", arguments: backends)
+    func wrongKeysRefused(_ backend: String) async throws {
+        // setup
+        let dir = try KeyringTests.tempDir()
+        let right = dir.appendingPathComponent("right.json").path, wrong = dir.appendingPathComponent("wrong.json").path
+        try Keyring.generate().create(path: right)
+        try Keyring.generate().create(path: wrong)
+        let (store, place) = try await Self.open(backend, keys: right)
+        _ = try await Self.personalData(store, email: "cle@example.org", body: "b")
+        let id = try Keyring.load(path: right).currentID
+        // act, check
+        await #expect(throws: KeyringError.databaseNeedsKeys([id])) {
+            _ = backend == "SQLite" ? try await Self.open(backend, keys: wrong, sqlitePath: place) : try await Self.open(backend, keys: wrong, schema: place)
+        }
+        #expect(KeyringError.databaseNeedsKeys([id]).description.contains("--keys-file"))
     }
 
     @Test("SQLite overwrites deleted content (secure_delete)")
