@@ -53,9 +53,10 @@ struct DatabaseOptions: ParsableArguments {
     /// The keys file `keys rotate` and `keys retire` rewrite: `--keys-file`, else the SQLite database's own.
     func keysFileToRewrite() throws -> String {
         if let keysFile { return keysFile }
-        guard !isPostgres, (try? Keyring.fromEnvironment()) == nil else {
+        if ProcessInfo.processInfo.environment["CONTRIBUEZ_KEYS"]?.isEmpty == false {
             throw ValidationError("give the keys file to rewrite with --keys-file (keys given in CONTRIBUEZ_KEYS cannot be rewritten)")
         }
+        guard !isPostgres else { throw ValidationError("give the keys file of the PostgreSQL database's nodes with --keys-file") }
         return database + ".keys"
     }
 
