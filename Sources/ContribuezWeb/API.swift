@@ -43,6 +43,7 @@ struct APIHandlers {
         PersonalDataAPI(api: self).register(on: api)
         PasswordChangeAPI(api: self).register(on: api)
         SessionsAPI(api: self).register(on: api)
+        SecondFactorAPI(api: self).register(on: api)
     }
 
     // MARK: Plumbing

@@ -103,6 +103,7 @@ public enum APIRoute {
         ("GET", "/me/export"), ("DELETE", "/me"), ("PUT", "/me/password"),
         // Sessions (issue 13).
         ("GET", "/sessions"), ("DELETE", "/sessions"), ("DELETE", "/sessions/{id}"),
+        ("GET", "/me/second-factor"), ("POST", "/me/second-factor"), ("POST", "/me/second-factor/confirmation"),
     ]
 }
 

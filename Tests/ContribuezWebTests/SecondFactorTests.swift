@@ -256,4 +256,42 @@ struct SecondFactorTests {
             #expect(try await back.get("/").body.contains("staff-notice"))
         }
     }
+
+    @Test("API enrolment: staff signed in by token enrol through /me/second-factor, and the same token then acts as staff; wrong, missing and out-of-turn codes refused")
+    func apiEnrolment() async throws {
+        let server = try await TestServer.make(staffSecondFactor: true)
+        try await server.run { b in
+            let token = try await b.apiAccount("api-staff@example.fr")
+            let me = try #require(try await server.store.participant(email: "api-staff@example.fr"))
+            try await server.makeOrganiser(me.id)
+            let close = "/consultations/\(server.demo.id)/close"
+            // act: withheld, then out-of-turn confirmation, then the secret
+            let withheld = try await b.api(.post, close, token: token, json: ["reason": "Clôture anticipée."])
+            let early = try await b.api(.post, "/me/second-factor/confirmation", token: token, json: ["code": "123456"])
+            let anonymous = try await b.api(.post, "/me/second-factor")
+            let begun = try await b.api(.post, "/me/second-factor", token: token)
+            let text = try #require(begun.json["secret"] as? String)
+            let secret = try #require(Base32.decode(text))
+            let statusBefore = try await b.api(.get, "/me/second-factor", token: token)
+            let missing = try await b.api(.post, "/me/second-factor/confirmation", token: token, json: [String: Any]())
+            let wrong = try await b.api(.post, "/me/second-factor/confirmation", token: token, json: ["code": "000000"])
+            let confirmed = try await b.api(.post, "/me/second-factor/confirmation", token: token, json: ["code": Self.code(secret, server)])
+            let again = try await b.api(.post, "/me/second-factor", token: token)
+            let statusAfter = try await b.api(.get, "/me/second-factor", token: token)
+            let closed = try await b.api(.post, close, token: token, json: ["reason": "Clôture anticipée."])
+            // check
+            #expect(withheld.status == .forbidden && withheld.json["type"] as? String == "urn:contribuez:problem:staff_second_factor_required")
+            #expect(early.status == .conflict && early.json["type"] as? String == "urn:contribuez:problem:not_enrolling")
+            #expect(anonymous.status == .unauthorized)
+            #expect(begun.status == .created && (begun.json["uri"] as? String)?.hasPrefix("otpauth://totp/") == true)
+            #expect(statusBefore.json["enrolling"] as? Bool == true && statusBefore.json["active"] as? Bool == false)
+            #expect(missing.status == .unprocessableContent && ((missing.json["errors"] as? [[String: Any]])?.first?["field"] as? String) == "code")
+            #expect(wrong.status == .unprocessableContent)
+            #expect(confirmed.status == .ok && (confirmed.json["recoveryCodes"] as? [String])?.count == 10, "\(confirmed.body)")
+            #expect(again.status == .conflict && again.json["type"] as? String == "urn:contribuez:problem:second_factor_active")
+            #expect(statusAfter.json["active"] as? Bool == true && statusAfter.json["recoveryCodesLeft"] as? Int == 10)
+            #expect(closed.status == .ok, "the verified token acts as staff: \(closed.status) \(closed.body.prefix(200))")
+            #expect(try await server.store.secondFactor(participantID: me.id)?.confirmedAt != nil)
+        }
+    }
 }
