@@ -45,8 +45,7 @@ struct SecondFactorAPI {
     func begin(_ req: Request, _ ctx: WebContext) async throws -> Response {
         if let r = api.authed(ctx) { return r }
         let me = ctx.participant!
-        let secret = TOTP.newSecret()
-        guard try await deps.store.beginSecondFactor(participantID: me.id, secret: Base32.encode(secret), at: deps.clock.now()) else {
+        guard let secret = try await SecondFactorCheck(deps: deps).begin(me.id) else {
             return APIHandlers.problem(.conflict, "second_factor_active", "Two-factor authentication is already on: it must be reset before a new secret.")
         }
         return APIHandlers.json(SecretDTO(secret: Base32.encode(secret), uri: TOTP.uri(secret: secret, label: me.publicName)), status: .created)
@@ -62,17 +61,12 @@ struct SecondFactorAPI {
         var errors: [FieldError] = []
         let typed = json.string("code", &errors)
         guard errors.isEmpty else { return api.invalid(errors, ctx) }
-        let me = ctx.participant!, now = deps.clock.now()
-        guard let hash = ctx.sessionTokenHash, let factor = try await deps.store.secondFactor(participantID: me.id), factor.confirmedAt == nil,
-              let secret = Base32.decode(factor.secret)
-        else {
+        guard let hash = ctx.sessionTokenHash else { return api.refused(.notSignedIn, ctx) }
+        switch try await SecondFactorCheck(deps: deps).confirm(typed, participantID: ctx.participant!.id, tokenHash: hash) {
+        case .notEnrolling:
             return APIHandlers.problem(.conflict, "not_enrolling", "No secret waits for confirmation: ask for one with POST /me/second-factor.")
+        case .wrongCode: return api.invalid([FieldError(field: "code", rule: .invalid)], ctx)
+        case .confirmed(let codes): return APIHandlers.json(CodesDTO(recoveryCodes: codes))
         }
-        let codes = RecoveryCodes.generate()
-        guard let step = TOTP.matchingStep(typed, secret: secret, at: now),
-              try await deps.store.confirmSecondFactor(
-                  participantID: me.id, step: step, recoveryCodeHashes: codes.map(RecoveryCodes.hash), tokenHash: hash, at: now)
-        else { return api.invalid([FieldError(field: "code", rule: .invalid)], ctx) }
-        return APIHandlers.json(CodesDTO(recoveryCodes: codes))
     }
 }

@@ -65,7 +65,7 @@ struct SecondFactorPages {
         case .success: break
         }
         guard let me = ctx.participant else { return s.refused(.notSignedIn) }
-        guard try await deps.store.beginSecondFactor(participantID: me.id, secret: Base32.encode(TOTP.newSecret()), at: deps.clock.now()) else {
+        guard try await SecondFactorCheck(deps: deps).begin(me.id) != nil else {
             return try await page(s, me, errors: [s.text("second_factor_err_active")], status: .conflict)
         }
         return Screen.redirect(SecondFactorRoute.settings)
@@ -79,17 +79,11 @@ struct SecondFactorPages {
         case .success(let f): form = f
         }
         guard let me = ctx.participant, let hash = ctx.sessionTokenHash else { return s.refused(.notSignedIn) }
-        guard let factor = try await deps.store.secondFactor(participantID: me.id), factor.confirmedAt == nil,
-              let secret = Base32.decode(factor.secret)
-        else { return try await page(s, me, errors: [s.text("second_factor_err_not_enrolling")], status: .conflict) }
-        guard let step = TOTP.matchingStep(form.string("code"), secret: secret, at: deps.clock.now()) else {
-            return try await page(s, me, errors: [s.text("second_factor_err_code")], status: .unprocessableContent)
+        switch try await SecondFactorCheck(deps: deps).confirm(form.string("code"), participantID: me.id, tokenHash: hash) {
+        case .notEnrolling: return try await page(s, me, errors: [s.text("second_factor_err_not_enrolling")], status: .conflict)
+        case .wrongCode: return try await page(s, me, errors: [s.text("second_factor_err_code")], status: .unprocessableContent)
+        case .confirmed(let codes): return try await page(s, me, codes: codes)
         }
-        let codes = RecoveryCodes.generate()
-        guard try await deps.store.confirmSecondFactor(
-            participantID: me.id, step: step, recoveryCodeHashes: codes.map(RecoveryCodes.hash), tokenHash: hash, at: deps.clock.now())
-        else { return try await page(s, me, errors: [s.text("second_factor_err_code")], status: .unprocessableContent) }
-        return try await page(s, me, codes: codes)
     }
 
     func regenerate(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -163,6 +157,32 @@ struct SecondFactorCheck {
             return try await deps.store.useRecoveryCode(participantID: participantID, codeHash: RecoveryCodes.hash(typed), tokenHash: tokenHash, at: now)
         }
         return false
+    }
+
+    /// Draws a new secret for the participant, replacing one not yet confirmed; nil when a confirmed factor is on.
+    func begin(_ participantID: ID) async throws -> [UInt8]? {
+        let secret = TOTP.newSecret()
+        return try await deps.store.beginSecondFactor(participantID: participantID, secret: Base32.encode(secret), at: deps.clock.now()) ? secret : nil
+    }
+
+    enum Confirmation {
+        case notEnrolling
+        case wrongCode
+        /// On: the recovery codes, to show once (only their hashes are kept).
+        case confirmed([String])
+    }
+
+    /// Turns the drawn secret on with a code computed from it and marks the session `tokenHash` verified.
+    func confirm(_ typed: String, participantID: ID, tokenHash: String) async throws -> Confirmation {
+        let now = deps.clock.now()
+        guard let factor = try await deps.store.secondFactor(participantID: participantID), factor.confirmedAt == nil,
+              let secret = Base32.decode(factor.secret) else { return .notEnrolling }
+        guard let step = TOTP.matchingStep(typed, secret: secret, at: now) else { return .wrongCode }
+        let codes = RecoveryCodes.generate()
+        guard try await deps.store.confirmSecondFactor(
+            participantID: participantID, step: step, recoveryCodeHashes: codes.map(RecoveryCodes.hash), tokenHash: tokenHash, at: now)
+        else { return .wrongCode }
+        return .confirmed(codes)
     }
 
     func required(_ participantID: ID) async throws -> Bool {
