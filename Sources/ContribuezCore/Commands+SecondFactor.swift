@@ -39,8 +39,8 @@ public struct ResetSecondFactor: Sendable {
 
     public func run(_ ctx: CommandContext) async throws -> Outcome<Participant> {
         if !fromCommandLine {
-            let probe = Consultation(id: 0, slug: "", title: "", summary: "", institution: "", isPublished: false, opensAt: .distantPast, closesAt: .distantFuture)
-            if case .refused(let r) = Permissions.can(actor, .manageInstanceRoles, on: probe, at: ctx.clock.now()) { return .refused(r) }
+            // NB: an instance-wide action: the permission is asked about no consultation in particular.
+            if case .refused(let r) = Permissions.can(actor, .manageInstanceRoles, on: FreezeReview.probe, at: ctx.clock.now()) { return .refused(r) }
         }
         let reason = Validate.clean(self.reason)
         var errors: [FieldError] = []
