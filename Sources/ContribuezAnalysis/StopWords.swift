@@ -40,7 +40,7 @@ public enum StopWords {
         lesquelles auquel auxquels duquel tel telle tels telles ici puis or ni certains certaines plusieurs aucun aucune
         rien personne chose choses cas part notamment également ailleurs toujours jamais souvent parfois ensuite enfin
         surtout vraiment simplement seulement beaucoup assez tant lorsque puisque parce mieux moyen fois afin exemple
-        qu'il qu'elle qu'ils ceux-ci celle-ci voir dit dire va vont
+        qu'il qu'elle qu'ils ceux-ci celle-ci voir dit dire va vont pourquoi comment combien dès cependant néanmoins
         """ + web)
 
     static let spanish: Set<String> = folded(

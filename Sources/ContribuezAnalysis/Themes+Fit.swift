@@ -91,16 +91,26 @@ struct Fitter {
             centres: [], labels: [], terms: [], sampleSizes: [])
         guard rows.count >= 2, featureCount > 0 else { return empty }
 
-        // 4. Number of themes, then spherical k-means on the whole sample.
+        // 4. Number of themes, then spherical k-means on the whole sample, in the LSA space when asked.
         var rng = SplitMix64(seed: options.seed)
+        var space = rows
+        var dimensions = featureCount
+        if let d = options.dimensions, d > 0, featureCount > d, rows.count > d {
+            space = LatentSemantics.embed(rows, features: featureCount, dimensions: d, rng: &rng)
+            dimensions = space.start[1] - space.start[0]
+        }
         let k: Int
         if let wanted = options.themeCount {
             k = max(1, min(wanted, rows.count))
         } else {
-            k = chooseThemeCount(rows, features: featureCount, rng: &rng)
+            k = chooseThemeCount(space, features: dimensions, rng: &rng)
         }
         var clustering = SphericalKMeans.best(
-            rows, features: featureCount, k: k, restarts: options.restarts, iterations: options.iterations, rng: &rng)
+            space, features: dimensions, k: k, restarts: options.restarts, iterations: options.iterations, rng: &rng)
+        if dimensions != featureCount {
+            // Centres over the features (what `assign` uses): the normalised mean of each theme's rows.
+            clustering.centres = SphericalKMeans.centres(rows, labels: clustering.labels, k: k, features: featureCount)
+        }
 
         // Largest theme first.
         var sizes = [Int](repeating: 0, count: k)
@@ -164,12 +174,16 @@ struct Fitter {
             let scalars = Array(text.unicodeScalars)
             extractor.forEachTerm(scalars) { key, a, b, words in
                 guard let f = featureOf[key] else { return }
-                let form: String
-                if a == b {
-                    form = words[a].allCaps ? words[a].lower.uppercased() : words[a].lower
-                } else {
-                    let span = String(String.UnicodeScalarView(scalars[words[a].start..<words[b].end]))
-                    form = span.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
+                var form = ""
+                for j in a...b {
+                    if j > a {
+                        // The text between two words (spaces, apostrophes, hyphens), with whitespace collapsed.
+                        let between = String(String.UnicodeScalarView(scalars[words[j - 1].end..<words[j].start]))
+                        let trimmed = between.trimmingCharacters(in: .whitespacesAndNewlines)
+                        form += trimmed.isEmpty ? " " : (between.first!.isWhitespace ? " " : "") + trimmed
+                            + (between.last!.isWhitespace ? " " : "")
+                    }
+                    form += words[j].allCaps ? words[j].lower.uppercased() : words[j].lower
                 }
                 counts[Int(f)][form, default: 0] += 1
             }
@@ -204,8 +218,9 @@ extension Themes {
     }
 
     /// For each theme, the features with the highest `c · ln(c / g)` (c: mean weight in the theme,
-    /// g: mean weight in the sample), as surface forms; a word already inside a chosen bigram is
-    /// skipped, and a bigram replaces a chosen word it contains.
+    /// g: mean weight in the sample), as surface forms; a bigram counts only when both its words
+    /// are distinctive of the theme, a word already inside a chosen bigram is skipped, and a
+    /// bigram replaces a chosen word it contains.
     static func distinctiveTerms(
         _ rows: SparseRows, labels: [Int], themes k: Int, features: Int, first: [Int32], second: [Int32],
         surfaces: [String], count: Int
@@ -223,12 +238,23 @@ extension Themes {
             }
         }
         for f in 0..<features { global[f] /= Double(rows.count) }
+        var unigramOf: [Int32: Int] = [:]
+        for f in 0..<features where second[f] < 0 { unigramOf[first[f]] = f }
         return (0..<k).map { t in
             let size = Double(max(sizes[t], 1))
+            // A bigram qualifies only if both its words are over-represented in the theme (1.5× their
+            // corpus mean): "données personnelles", not "revoir écoles" where "revoir" is everywhere.
+            func distinctive(_ stem: Int32) -> Bool {
+                guard let u = unigramOf[stem] else { return false }
+                return mean[t][u] / size >= 1.5 * global[u]
+            }
             var scored: [(f: Int, score: Double)] = []
             for f in 0..<features where mean[t][f] > 0 {
                 let c = mean[t][f] / size
-                if c > global[f] { scored.append((f, c * log(c / global[f]))) }
+                guard c > global[f],
+                    second[f] < 0 || (first[f] != second[f] && distinctive(first[f]) && distinctive(second[f]))
+                else { continue }
+                scored.append((f, c * log(c / global[f])))
             }
             scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.f < $1.f }
             var chosen: [Int] = []
@@ -272,6 +298,21 @@ enum SphericalKMeans {
             if best == nil || c.objective > best!.objective + 1e-9 { best = c }
         }
         return best!
+    }
+
+    /// Unit mean of the rows of each cluster (k × features).
+    static func centres(_ rows: SparseRows, labels: [Int], k: Int, features F: Int) -> [Float] {
+        var centres = [Float](repeating: 0, count: k * F)
+        for i in 0..<rows.count {
+            for p in rows.start[i]..<rows.start[i + 1] { centres[labels[i] * F + Int(rows.index[p])] += rows.value[p] }
+        }
+        for t in 0..<k {
+            var norm: Float = 0
+            for f in 0..<F { norm += centres[t * F + f] * centres[t * F + f] }
+            norm = norm.squareRoot()
+            if norm > 0 { for f in 0..<F { centres[t * F + f] /= norm } }
+        }
+        return centres
     }
 
     static func run(_ rows: SparseRows, features F: Int, k: Int, iterations: Int, rng: inout SplitMix64) -> Clustering {

@@ -122,6 +122,13 @@ struct TermExtractor {
     private var words: [TextAnalyzer.Word] = []
     static let stop: Int32 = -1
     static let unknown: Int32 = -2
+    /// A coordinating conjunction: a stop word that also ends bigrams ("écoles et élèves" is two things).
+    static let conjunction: Int32 = -3
+    static let conjunctions: [Themes.Language: Set<String>] = [
+        .french: ["et", "ou", "ni", "mais", "car", "donc", "or", "puis"],
+        .spanish: ["y", "e", "o", "u", "ni", "pero", "sino"],
+        .english: ["and", "or", "nor", "but"],
+    ]
     /// Bigram keys set a high bit; unigram keys are the stem id.
     static let bigramFlag: UInt64 = 1 << 63
 
@@ -148,7 +155,9 @@ struct TermExtractor {
         if let id = cache[word.lower] { return id }
         let id: Int32
         let folded = Themes.fold(word.lower)
-        if folded.unicodeScalars.count < 2 || stopWords.contains(folded) {
+        if Self.conjunctions[language]!.contains(folded) {
+            id = Self.conjunction
+        } else if folded.unicodeScalars.count < 2 || stopWords.contains(folded) {
             id = Self.stop
         } else {
             let stem = Themes.fold(Stemming.stem(word.lower, language: language))
@@ -186,7 +195,7 @@ struct TermExtractor {
                 if stopsBetween > 2 { previous = -1 }
                 continue
             }
-            if id == Self.unknown {
+            if id == Self.unknown || id == Self.conjunction {
                 previous = -1
                 continue
             }

@@ -52,6 +52,8 @@ public enum Themes {
         /// Features in more than this share of the sample's texts are dropped.
         public var maximumDocumentFrequency = 0.5
         public var bigrams = true
+        /// Cluster in the space of the top singular directions of the TF-IDF rows (LSA); nil: on the rows.
+        public var dimensions: Int? = 100
         public var restarts = 5
         public var iterations = 40
         /// Words and bigrams kept per theme in `Theme.terms`.

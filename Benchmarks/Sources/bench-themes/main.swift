@@ -96,6 +96,7 @@ if let dataDir = option("--data") {
                 options.seed = UInt64(seed)
                 options.language = d.language
                 options.themeCount = mode == "true-k" ? trueK : nil
+                if let d = option("--dimensions") { options.dimensions = d == "none" ? nil : Int(d) }
                 let t0 = now()
                 let result = Themes.analyze(d.documents, options: options)
                 let seconds = now() - t0
