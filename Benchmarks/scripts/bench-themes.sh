@@ -12,7 +12,7 @@
 # 4. ours alone on synthetic planted-topic texts of each size in SIZES (default "100000 1000000"),
 #    under /usr/bin/time -v;
 # 5. writes Benchmarks/results/themes.md.
-# Runs under `nice`; a benchmark, not a test: never run in CI.
+# Runs under `nice` (BENCH_NICE="" runs at normal priority); a benchmark, not a test: never run in CI.
 set -euo pipefail
 
 SEEDS=${1:-3}
@@ -22,6 +22,7 @@ SCRATCH=${BENCH_SCRATCH:-/tmp/bench-build-themes}
 VENV=${BENCH_VENV:-/tmp/venv-themes}
 WORK=$(mktemp -d /tmp/bench-themes.XXXXXX)
 OUT="$HERE/results/themes.md"
+NICE=${BENCH_NICE-nice}
 DATA=${CONTRIBUEZ_SHARED_DATA:-$(cd "$HERE/../.." && pwd)/shared/data}
 
 cd "$HERE"
@@ -36,13 +37,13 @@ if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
 "$VENV/bin/pip" install -q scikit-learn
 
 echo "== ours, seeds 1…$SEEDS"
-nice "$BIN" --data "$DATA" --seeds "$SEEDS" --write-input "$WORK/input.jsonl" | tee "$WORK/runs.jsonl" | cut -c1-160
+$NICE "$BIN" --data "$DATA" --seeds "$SEEDS" --write-input "$WORK/input.jsonl" | tee "$WORK/runs.jsonl" | cut -c1-160
 echo "== scikit-learn, seeds 1…$SEEDS"
-nice "$VENV/bin/python" "$HERE/scripts/bench_themes_sklearn.py" --input "$WORK/input.jsonl" --seeds "$SEEDS" \
+$NICE "$VENV/bin/python" "$HERE/scripts/bench_themes_sklearn.py" --input "$WORK/input.jsonl" --seeds "$SEEDS" \
     | tee -a "$WORK/runs.jsonl" | cut -c1-160
 for n in $SIZES; do
     echo "== ours, $n synthetic texts"
-    nice /usr/bin/time -v "$BIN" --synthetic "$n" >"$WORK/synthetic-$n.json" 2>"$WORK/synthetic-$n.time"
+    $NICE /usr/bin/time -v "$BIN" --synthetic "$n" >"$WORK/synthetic-$n.json" 2>"$WORK/synthetic-$n.time"
     cat "$WORK/synthetic-$n.json"
 done
 
@@ -108,7 +109,7 @@ mean and range shown. scikit-learn $SKL: \`TfidfVectorizer(sublinear_tf=True, mi
 strip_accents="unicode")\`, \`KMeans(n_init=10)\`, \`TruncatedSVD(100)\` + \`Normalizer\`,
 \`NMF(init="nndsvda")\` (deterministic, one run). Ours: \`Themes.analyze\` with default options
 (Snowball stems, stop words, bigrams, min_df 2, max_df 0.5, LSA 100 dimensions, spherical k-means, 5 restarts).
-Machine: $(nproc) cores ($cpu), shared, runs under \`nice\`; load average at the end $(cut -d' ' -f1-3 /proc/loadavg).
+Machine: $(nproc) cores ($cpu), shared${NICE:+, runs under \`nice\`}; load average at the end $(cut -d' ' -f1-3 /proc/loadavg).
 $(cat "$WORK/tables.md")
 
 Reproduce: \`Benchmarks/scripts/bench-themes.sh $SEEDS "$SIZES"\` (from the repository root; needs

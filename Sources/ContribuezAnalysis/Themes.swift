@@ -6,17 +6,22 @@ import Foundation
 /// Method (the classic document-clustering pipeline, e.g. Dhillon & Modha 2001; Manning,
 /// Raghavan & Schütze, *Introduction to Information Retrieval*, ch. 16):
 /// 1. words are lower-cased, stop words removed, the rest stemmed with Snowball (French,
-///    Spanish) and accent-folded; adjacent content words (up to two stop words apart, inside
-///    one clause) also form bigrams, so "données personnelles" is one feature;
+///    Spanish; English words are kept whole) and accent-folded; adjacent content words (up to two
+///    stop words apart, inside one clause, not across "et"/"ou"/"y"…) also form bigrams, so
+///    "données personnelles" and "protection des données" are features of their own;
 /// 2. each text is a TF-IDF vector (sublinear tf `1 + ln tf`, smoothed idf, L2 norm) over the
 ///    features seen in at least `minimumDocumentFrequency` texts of the sample and in at most
 ///    `maximumDocumentFrequency` of them;
-/// 3. spherical k-means (cosine similarity, spherical k-means++ seeding, `restarts` runs, the
-///    best objective kept) groups the sample; when `themeCount` is nil, k is the one with the best
-///    mean silhouette (cosine distance) over `2…maximumThemes` on a subsample;
-/// 4. each theme is labelled by its distinctive features: weight in the theme's centre `c`
-///    relative to the corpus mean `g`, scored `c · ln(c / g)`, shown in the surface form most
-///    used for that stem ("données personnelles", not "don personnel").
+/// 3. the vectors are projected on their top `dimensions` singular directions (LSA, randomized
+///    SVD) and normalised; spherical k-means (cosine, spherical k-means++ seeding, `restarts`
+///    runs, best objective kept) groups them; when `themeCount` is nil, k is the one with the best
+///    mean silhouette (cosine distance) over `minimumThemes…maximumThemes` on a subsample of
+///    `selectionSampleSize` texts. Each theme's centre is then the unit mean of its members'
+///    TF-IDF vectors, which is what `Model.assign` compares a text with;
+/// 4. each theme is labelled by its distinctive features: mean weight in the theme `c` relative
+///    to the sample mean `g`, scored `c · ln(c / g)`; a bigram counts only when both its words are
+///    over-represented in the theme; shown in the surface form most used in the sample
+///    ("données personnelles", not "don personnel"; acronyms in capitals).
 ///
 /// Scale: the model is fitted on at most `sampleSize` texts; every text, the sample included,
 /// is then assigned by `Model.assign` one at a time, so memory does not grow with the corpus
