@@ -96,6 +96,11 @@ struct SynthesisThemePagesTests {
             // the first screen: overview, who took part, groups with their pages, themes with theirs, heads of the lists
             #expect(first.status == .ok)
             #expect(first.body.contains("Qui a participé"))
+            let who = try #require(report.representativeness)
+            #expect(who.participants == 40 && who.respondents == 0 && who.maxDeviation == nil)
+            #expect(first.body.contains("0 participants sur 40 ont répondu"))
+            #expect(first.body.contains("Trop peu de réponses pour comparer avec la population."))
+            #expect(first.body.contains("href=\"/consultations/\(c.id)/representativite\""))
             #expect(first.body.contains("Thématiques des contributions"))
             #expect(first.body.contains("href=\"/consultations/\(c.id)/synthese/themes/1\""))
             #expect(first.body.contains("href=\"/consultations/\(c.id)/synthese/themes/2\""))
