@@ -19,6 +19,7 @@ let package = Package(
         .executableTarget(name: "bench-groups", dependencies: ["ContribuezAnalysis"]),
         .executableTarget(name: "bench-duplicates", dependencies: ["ContribuezAnalysis"]),
         .executableTarget(name: "bench-raking", dependencies: ["ContribuezAnalysis"]),
+        .executableTarget(name: "bench-themes", dependencies: ["ContribuezAnalysis"]),
         // Symlinks too (../Sources/ContribuezCore, ../Sources/ContribuezImport), for bench-templates' data.
         .target(name: "ContribuezCore"),
         .target(name: "ContribuezImport", dependencies: ["ContribuezCore", "ContribuezAnalysis"]),
