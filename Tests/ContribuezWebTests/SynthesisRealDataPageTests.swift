@@ -58,7 +58,7 @@ struct SynthesisRealDataPageTests {
             #expect(themes.count >= 5)
             #expect(themes.allSatisfy { !$0.label.isEmpty && $0.representative.count == min(3, $0.size) })
             #expect(themes.map(\.size).reduce(0, +) == report.themes?.flatMap(\.members).count)
-            for t in themes.prefix(8)  // SynthesisView.firstScreen.themes {
+            for t in themes.prefix(8) {  // SynthesisView.firstScreen.themes
                 #expect(page.body.contains("href=\"/consultations/\(c.id)/synthese/themes/\(t.index + 1)\""))
             }
             print("RN first screen: \(page.body.utf8.count) bytes; themes: " + themes.map { "\($0.label) (\($0.size))" }.joined(separator: " | "))
