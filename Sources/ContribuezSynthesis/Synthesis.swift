@@ -21,19 +21,23 @@ public enum Synthesis {
         /// A running run silent for this long is taken as dead.
         public var staleAfter: TimeInterval = 15 * 60
         public var campaignRule = DuplicateCampaignRule()
+        /// How free text is grouped into themes (issue 14).
+        public var themes = Themes.Options()
         public init() {}
     }
 
     /// The steps, in order, with the progress reached when each starts.
     public enum Stage: String, Sendable, CaseIterable {
-        case snapshot, tallies, groups, duplicates, saving, done
+        case snapshot, tallies, groups, duplicates, themes, representativeness, saving, done
 
         public var progress: Double {
             switch self {
             case .snapshot: return 0.05
             case .tallies: return 0.2
             case .groups: return 0.35
-            case .duplicates: return 0.7
+            case .duplicates: return 0.6
+            case .themes: return 0.75
+            case .representativeness: return 0.9
             case .saving: return 0.95
             case .done: return 1
             }
@@ -84,9 +88,19 @@ public enum Synthesis {
             let groups = computeGroups(snapshot, refs: refs, targetIndex: targetIndex, options: options)
             try await report(.duplicates)
             let clusters = computeClusters(snapshot, options: options)
-            let result = SynthesisReport(
+            try await report(.themes)
+            let themes = computeThemes(snapshot, tallies: tallies, groups: groups, options: options.themes, excerptLength: options.excerptLength)
+            try await report(.representativeness)
+            // NB: the dashboard's own computation, summarised; a store without profiles (a bare SynthesisStore) has none.
+            var representativeness: SynthesisReport.Representativeness?
+            if let full = store as? any Store, let computed = try await Reweighting.run(store: full, consultationID: run.consultationID) {
+                representativeness = summarise(computed.figures)
+            }
+            var result = SynthesisReport(
                 consultationID: snapshot.consultation.id, computedAt: clock.now(), duplicateThreshold: options.duplicateThreshold,
                 tallies: tallies, kinds: kinds, groups: groups, clusters: clusters)
+            result.themes = themes
+            result.representativeness = representativeness
             try await report(.saving)
             let json = try SynthesisReport.encoder.encode(result)
             try await store.finishSynthesisRun(id: run.id, result: json, failure: nil, at: clock.now())
@@ -115,9 +129,12 @@ public enum Synthesis {
         let groups = computeGroups(snapshot, refs: refs, targetIndex: targetIndex, options: options)
         stage(.duplicates)
         let clusters = computeClusters(snapshot, options: options)
-        return SynthesisReport(
+        stage(.themes)
+        var report = SynthesisReport(
             consultationID: snapshot.consultation.id, computedAt: now, duplicateThreshold: options.duplicateThreshold,
             tallies: tallies, kinds: kinds, groups: groups, clusters: clusters)
+        report.themes = computeThemes(snapshot, tallies: tallies, groups: groups, options: options.themes, excerptLength: options.excerptLength)
+        return report
     }
 
     static func key(_ t: Target) -> String { "\(t.kindName):\(t.id)" }

@@ -112,6 +112,50 @@ public struct SynthesisReport: Sendable, Codable, Equatable {
         public var members: [ClusterMember]
     }
 
+    /// A theme of the free text (issue 14): proposals, amendments and arguments grouped by what they talk about.
+    public struct Theme: Sendable, Codable, Equatable {
+        public var index: Int
+        /// Distinctive words, joined for reading ("données personnelles · consentement · vie privée").
+        public var label: String
+        public var terms: [String]
+        public var size: Int
+        /// Contributions of each kind in it (raw values of `ContributionKind`).
+        public var contributionKinds: [String: Int]
+        /// Up to three contributions most typical of the theme.
+        public var representative: [ClusterMember]
+        /// Live opinion votes on its proposals and amendments (arguments take "useful" votes, not opinions).
+        public var support: Counts
+        /// Imported counters of its proposals and amendments, kept apart.
+        public var imported: Counts?
+        /// Votes of each opinion group on its proposals and amendments (index = group index); absent without groups.
+        public var byGroup: [Counts]?
+        /// Votes by participant kind on its proposals and amendments.
+        public var byKind: [String: Counts]
+        /// Authors of its contributions, by participant kind.
+        public var authorsByKind: [String: Int]
+        /// Every contribution in it, by id, most typical first (the theme page pages through them).
+        public var members: [ID]
+    }
+
+    /// Who answered the questionnaire against the census margins, as of the run (issue 5, summarised for the first screen).
+    public struct Representativeness: Sendable, Codable, Equatable {
+        public struct Gap: Sendable, Codable, Equatable {
+            public var dimension: String
+            public var category: String
+            public var label: String
+            public var participantShare: Double
+            public var populationShare: Double
+        }
+        public var participants: Int
+        public var respondents: Int
+        /// Largest gap between participants and population, in share points (0…1); nil when nothing is measurable.
+        public var maxDeviation: Double?
+        /// The categories flagged as over- or under-represented.
+        public var gaps: [Gap]
+        /// Dimensions the reweighted results are raked on.
+        public var rakedDimensions: [String]
+    }
+
     public var consultationID: ID
     public var computedAt: Date
     public var duplicateThreshold: Double
@@ -119,6 +163,10 @@ public struct SynthesisReport: Sendable, Codable, Equatable {
     public var kinds: [KindRow]
     public var groups: Groups
     public var clusters: [Cluster]
+    /// Absent in reports stored before themes existed.
+    public var themes: [Theme]? = nil
+    /// Absent in reports stored before it was summarised, or when the run could not read it.
+    public var representativeness: Representativeness? = nil
 
     public init(
         consultationID: ID, computedAt: Date, duplicateThreshold: Double, tallies: [TallyRow], kinds: [KindRow], groups: Groups,

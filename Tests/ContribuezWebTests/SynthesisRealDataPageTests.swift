@@ -52,6 +52,16 @@ struct SynthesisRealDataPageTests {
             #expect(here.article?.tally.imported != nil)
             #expect(!here.clusters.isEmpty)
             for m in here.clusters.flatMap(\.members) { #expect(articlePage.body.contains("href=\"/contributions/\(m.contributionID)\"")) }
+            // Issue 14: the first screen stays short (it was one 787 KB page of 692 items), and shows themes.
+            let themes = report.themes ?? []
+            #expect(page.body.utf8.count < 200_000, "first screen: \(page.body.utf8.count) bytes")
+            #expect(themes.count >= 5)
+            #expect(themes.allSatisfy { !$0.label.isEmpty && $0.representative.count == min(3, $0.size) })
+            #expect(themes.map(\.size).reduce(0, +) == report.themes?.flatMap(\.members).count)
+            for t in themes.prefix(8) {  // SynthesisView.firstScreen.themes
+                #expect(page.body.contains("href=\"/consultations/\(c.id)/synthese/themes/\(t.index + 1)\""))
+            }
+            print("RN first screen: \(page.body.utf8.count) bytes; themes: " + themes.map { "\($0.label) (\($0.size))" }.joined(separator: " | "))
             print("RN: \(report.tallies.count) ranked targets, \(report.clusters.count) clusters (\(argumentClusters.count) with arguments, largest \(report.clusters.map(\.size).max() ?? 0)); article \(article): \(here.clusters.count) clusters, \(here.clusters.map(\.members.count).reduce(0, +)) arguments")
         }
     }

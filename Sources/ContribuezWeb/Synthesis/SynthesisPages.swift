@@ -7,8 +7,14 @@ import Hummingbird
 /// The synthesis routes (issue 3). Links are printed from here, never assembled elsewhere.
 public enum SynthesisRoute: Sendable, Equatable {
     case page(ID)
-    /// The same page showing another page of the ranking.
+    /// One page of the whole ranking.
     case ranking(ID, page: Int)
+    /// One page of a long list of the synthesis (the first screen shows only its head).
+    case list(ID, SynthesisList, page: Int)
+    /// One opinion group (numbered from 1, as on the page).
+    case group(ID, number: Int)
+    /// One theme (numbered from 1), with one page of its contributions.
+    case theme(ID, number: Int, page: Int)
     /// POST: an organiser starts a run.
     case run(ID)
     case json(ID)
@@ -24,7 +30,10 @@ public enum SynthesisRoute: Sendable, Equatable {
     public var path: String {
         switch self {
         case .page(let id), .run(let id): return "/consultations/\(id)/synthese"
-        case .ranking(let id, let page): return "/consultations/\(id)/synthese" + (page > 1 ? "?classement=\(page)" : "")
+        case .ranking(let id, let page): return SynthesisRoute.list(id, .ranking, page: page).path
+        case .list(let id, let list, let page): return "/consultations/\(id)/synthese/\(list.rawValue)" + (page > 1 ? "?page=\(page)" : "")
+        case .group(let id, let number): return "/consultations/\(id)/synthese/groupes/\(number)"
+        case .theme(let id, let number, let page): return "/consultations/\(id)/synthese/themes/\(number)" + (page > 1 ? "?page=\(page)" : "")
         case .json(let id): return "/consultations/\(id)/synthese.json"
         case .csv(let id, let table): return "/consultations/\(id)/synthese/\(table.rawValue).csv"
         case .article(let id): return "/articles/\(id)/synthese"
@@ -38,6 +47,8 @@ public enum SynthesisRoute: Sendable, Equatable {
         ("GET", "/consultations/:id/synthese"), ("POST", "/consultations/:id/synthese"),
         ("GET", "/consultations/:id/synthese.json"), ("GET", "/consultations/:id/synthese/:table"), ("GET", "/static/synthesis.css"),
         ("GET", "/articles/:id/synthese"), ("GET", "/articles/:id/synthese.json"), ("GET", "/articles/:id/synthese/:table"),
+        ("GET", "/consultations/:id/synthese/groupes/:n"), ("GET", "/consultations/:id/synthese/themes/:n"),
+        ("GET", "/consultations/:id/synthese/themes"),
     ]
 }
 
@@ -49,7 +60,13 @@ struct SynthesisHandlers {
         router.get("/consultations/:id/synthese") { req, ctx in try await page(req, ctx) }
         router.post("/consultations/:id/synthese") { req, ctx in try await trigger(req, ctx) }
         router.get("/consultations/:id/synthese.json") { req, ctx in try await json(req, ctx) }
-        router.get("/consultations/:id/synthese/:table") { req, ctx in try await csv(req, ctx) }
+        // NB: one segment serves both the CSV tables ("tallies.csv") and the long lists ("classement").
+        router.get("/consultations/:id/synthese/:table") { req, ctx in try await tableOrList(req, ctx) }
+        let parts = SynthesisPartPages(deps: deps)
+        router.get("/consultations/:id/synthese/groupes/:n") { req, ctx in try await parts.group(req, ctx) }
+        router.get("/consultations/:id/synthese/themes/:n") { req, ctx in try await parts.theme(req, ctx) }
+        // NB: the trie router takes the constant "themes" of the route above and does not fall back to ":table".
+        router.get("/consultations/:id/synthese/themes") { req, ctx in try await parts.list(.themes, req, ctx) }
         router.get("/static/synthesis.css") { _, _ in SynthesisStylesheet.response() }
         let articles = ArticleSynthesisHandlers(deps: deps)
         router.get("/articles/:id/synthese") { req, ctx in try await articles.page(req, ctx) }
@@ -79,7 +96,7 @@ struct SynthesisHandlers {
         let result = try await stored(c.id)
         let view = SynthesisView(screen: s, consultation: c)
         let data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed,
-                             rankingPage: s.queryInt("classement"), chain: try await deps.store.chainHead(consultationID: c.id))
+                             chain: try await deps.store.chainHead(consultationID: c.id))
         return s.html("synthesis", title: s.text("synthesis_title", ["title": c.title]), data: data)
     }
 
@@ -107,6 +124,12 @@ struct SynthesisHandlers {
         }
         return SynthesisDownloads.response(
             found.json, contentType: "application/json; charset=utf-8", filename: "synthese-\(c.id).json")
+    }
+
+    func tableOrList(_ req: Request, _ ctx: WebContext) async throws -> Response {
+        let raw = ctx.parameters.get("table") ?? ""
+        if let list = SynthesisList(rawValue: raw) { return try await SynthesisPartPages(deps: deps).list(list, req, ctx) }
+        return try await csv(req, ctx)
     }
 
     func csv(_ req: Request, _ ctx: WebContext) async throws -> Response {

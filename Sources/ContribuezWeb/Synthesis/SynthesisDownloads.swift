@@ -9,6 +9,7 @@ import Hummingbird
 /// Every table of the synthesis, downloadable as CSV. Participants appear only as the run's pseudonyms.
 public enum SynthesisTable: String, Sendable, CaseIterable {
     case tallies, talliesByKind = "tallies_by_kind", kinds, groups, representative, points, consensus, divisive, clusters
+    case themes, themeMembers = "theme_members", themeLeanings = "theme_leanings"
 }
 
 enum SynthesisDownloads {
@@ -77,6 +78,34 @@ enum SynthesisDownloads {
                 for m in c.members {
                     rows.append([String(c.index + 1), String(c.size), String(c.distinctAuthors), c.isBurst ? "1" : "0",
                                  c.reasons.joined(separator: ";"), String(m.contributionID), m.kind.rawValue])
+                }
+            }
+        case .themes:
+            rows.append(["theme", "label", "terms", "size", "proposals", "amendments", "arguments", "agree", "mixed", "disagree",
+                         "imported_agree", "imported_mixed", "imported_disagree"])
+            for t in r.themes ?? [] {
+                rows.append([String(t.index + 1), t.label, t.terms.joined(separator: ";"), String(t.size),
+                             String(t.contributionKinds["proposal"] ?? 0), String(t.contributionKinds["amendment"] ?? 0),
+                             String(t.contributionKinds["argument"] ?? 0),
+                             String(t.support.agree), String(t.support.mixed), String(t.support.disagree),
+                             t.imported.map { String($0.agree) } ?? "", t.imported.map { String($0.mixed) } ?? "",
+                             t.imported.map { String($0.disagree) } ?? ""])
+            }
+        case .themeMembers:
+            rows.append(["theme", "contribution_id", "representative"])
+            for t in r.themes ?? [] {
+                let typical = Set(t.representative.map(\.contributionID))
+                for id in t.members { rows.append([String(t.index + 1), String(id), typical.contains(id) ? "1" : "0"]) }
+            }
+        case .themeLeanings:
+            // One row per theme and voter slice: each opinion group ("group", 1…) and each participant kind ("kind").
+            rows.append(["theme", "slice", "value", "agree", "mixed", "disagree"])
+            for t in r.themes ?? [] {
+                for (g, c) in (t.byGroup ?? []).enumerated() {
+                    rows.append([String(t.index + 1), "group", String(g + 1), String(c.agree), String(c.mixed), String(c.disagree)])
+                }
+                for (k, c) in t.byKind.sorted(by: { $0.key < $1.key }) {
+                    rows.append([String(t.index + 1), "kind", k, String(c.agree), String(c.mixed), String(c.disagree)])
                 }
             }
         }
