@@ -5,9 +5,11 @@ extension OpinionGroups {
     /// votes (passes count), topped up to `greedyParticipantCount` with the most active others
     /// when fewer qualify. Ascending row indexes.
     ///
-    /// NB: live Polis also keeps a participant clustered once they qualified, even if moderation
-    /// later removes the targets they voted on; a snapshot cannot know that history.
-    public static func clusteredParticipants(_ matrix: VoteMatrix, options: Options = .init()) -> [Int] {
+    /// `alreadyIn` are rows clustered at an earlier update: Polis keeps a participant in once they
+    /// qualified (`in-conv`), even if moderation later removes the targets they voted on.
+    public static func clusteredParticipants(
+        _ matrix: VoteMatrix, options: Options = .init(), alreadyIn: Set<Int> = []
+    ) -> [Int] {
         var votedTargets = [Bool](repeating: false, count: matrix.targetCount)
         for t in matrix.targets { votedTargets[Int(t)] = true }
         let targetCount = votedTargets.lazy.filter { $0 }.count
@@ -16,7 +18,7 @@ extension OpinionGroups {
         var count = 0
         for r in 0..<matrix.participantCount {
             let v = matrix.voteCount(ofParticipant: r)
-            if v > 0 && v >= threshold { included[r] = true; count += 1 }
+            if (v > 0 && v >= threshold) || alreadyIn.contains(r) { included[r] = true; count += 1 }
         }
         if count < options.greedyParticipantCount {
             let others = (0..<matrix.participantCount)
@@ -30,62 +32,26 @@ extension OpinionGroups {
         return (0..<matrix.participantCount).filter { included[$0] }
     }
 
-    /// Runs the whole Polis pipeline on a snapshot: inclusion rule, sparsity-aware PCA, base
-    /// clusters, group clusters with k chosen by silhouette, then representative targets,
-    /// group-informed consensus and division.
+    /// Runs the whole Polis pipeline: inclusion rule, sparsity-aware PCA, base clusters, group
+    /// clusters with k chosen by silhouette, then representative targets, group-informed consensus
+    /// and division.
     ///
-    /// Polis smooths k over successive updates (a new k must win `group-k-buffer` = 4 updates in a
-    /// row); on the first update of a conversation it takes the best k directly, which is what a
-    /// single snapshot gives.
+    /// With `options.history == nil` a single snapshot is analysed on its own (see `oneShotGroups`).
+    /// With a history (even an empty one) the run is one Polis update (see `polisUpdateGroups`):
+    /// k-means starts from the previous clusters, participants once clustered stay clustered, and
+    /// the number of groups follows Polis's smoother. `Result.history` is the state to pass next time.
     public static func analyze(_ matrix: VoteMatrix, options: Options = .init()) -> Result {
         let projection = project(matrix, options: options)
-        let clustered = clusteredParticipants(matrix, options: options)
-        var rng = SeededGenerator(seed: options.seed)
-
-        // Base clusters over the clustered participants' map points.
-        let clusteredPoints = clustered.map { projection.points[$0] }
-        let base =
-            options.initialization == .polis
-            ? kMeansFirstDistinct(clusteredPoints, k: options.baseClusterCount, maxIterations: options.kMeansIterations)
-            : kMeans(clusteredPoints, k: options.baseClusterCount, maxIterations: options.kMeansIterations, using: &rng)
-        var baseWeights = [Double](repeating: 0, count: base.centers.count)
-        for a in base.assignment { baseWeights[a] += 1 }
-
-        // Group clusters over the base centres, weighted by base-cluster size.
-        var silhouettes: [Int: Double] = [:]
-        var bestGroupOfBase = [Int](repeating: 0, count: base.centers.count)
-        let maxK = min(options.groupCountRange.upperBound, 2 + base.centers.count / 12)
-        let minK = options.groupCountRange.lowerBound
-        if base.centers.count >= 2 && maxK >= minK {
-            var bestScore = -Double.infinity
-            for k in minK...maxK {
-                var best: Clustering? = nil
-                for _ in 0..<max(options.groupRestarts, 1) {
-                    let c = kMeans(
-                        base.centers, weights: baseWeights, k: k, maxIterations: options.groupIterations, using: &rng)
-                    if best == nil || c.inertia < best!.inertia - 1e-12 { best = c }
-                }
-                // NB: Polis's own start tracks Polis's groups better than the lowest-inertia
-                // clustering (mean ARI 0.55 vs 0.49 on the 13 openData conversations), but it can
-                // stall with all first centres in one camp; the restarts above catch that case.
-                if options.initialization == .polis {
-                    let polis = kMeansFirstDistinct(
-                        base.centers, weights: baseWeights, k: k, maxIterations: options.groupIterations)
-                    if let b = best, polis.inertia <= options.polisStartTolerance * b.inertia + 1e-12 { best = polis }
-                }
-                guard let chosen = best else { continue }
-                let s = silhouette(base.centers, assignment: chosen.assignment)
-                silhouettes[k] = s
-                if s > bestScore + 1e-12 {
-                    bestScore = s
-                    bestGroupOfBase = chosen.assignment
-                }
-            }
-        }
+        let grouping =
+            options.history.map { polisUpdateGroups(matrix, points: projection.points, history: $0, options: options) }
+            ?? oneShotGroups(matrix, points: projection.points, options: options)
+        let clustered = grouping.clustered
+        let bestGroupOfBase = grouping.groupOfBase
+        let silhouettes = grouping.silhouettes
 
         // Participants' groups, then groups renumbered largest first (ties: earliest member).
         var rawGroup = [Int?](repeating: nil, count: matrix.participantCount)
-        for (i, r) in clustered.enumerated() { rawGroup[r] = bestGroupOfBase[base.assignment[i]] }
+        for (i, r) in clustered.enumerated() { rawGroup[r] = bestGroupOfBase[grouping.baseOfClustered[i]] }
         let rawCount = (bestGroupOfBase.max() ?? -1) + 1
         var members = [[Int]](repeating: [], count: rawCount)
         for r in 0..<matrix.participantCount { if let g = rawGroup[r] { members[g].append(r) } }
@@ -116,6 +82,7 @@ extension OpinionGroups {
             coordinates: projection.points,
             groups: zip(groupMembers, representative).map { Group(members: $0, representative: $1) },
             silhouettes: silhouettes,
+            history: grouping.history,
             consensus: consensus,
             divisive: divisive,
             groupInformedConsensus: consensusOut

@@ -133,8 +133,9 @@ extension OpinionGroups {
         for _ in 0..<max(iterations, 1) {
             multiply()
             let ritz = symmetricEigen(gram(), size: b).0.sorted(by: >)
-            let settled = (0..<count).allSatisfy { abs(ritz[$0] - previous[$0]) <= 1e-13 * max(abs(ritz[0]), 1e-300) }
-            previous = Array(ritz.prefix(count))
+            // With fewer targets than `count` (a young conversation) only `b` axes exist.
+            let settled = (0..<min(count, b)).allSatisfy { abs(ritz[$0] - previous[$0]) <= 1e-13 * max(abs(ritz[0]), 1e-300) }
+            previous = Array(ritz.prefix(count)) + [Double](repeating: -1, count: max(0, count - b))
             if settled { break }
             orthonormalize(&z, rows: m, columns: b)
             swap(&q, &z)

@@ -7,9 +7,10 @@ import Foundation
 ///
 /// The reference is the Clojure math of compdemocracy/polis (`math/src/polismath/math/`:
 /// `conversation.clj`, `pca.clj`, `clusters.clj`, `repness.clj`, `stats.clj`). This is an
-/// independent implementation; where Polis depends on the history of a conversation (incremental
-/// clusters, k smoothing, participants who stay "in" once in), a single snapshot is analysed as
-/// Polis analyses a conversation the first time it sees it.
+/// independent implementation. Polis depends on the history of a conversation (warm-started
+/// clusters, k smoothing, participants who stay "in" once in): without `Options.history` a single
+/// snapshot is analysed as Polis analyses a conversation the first time it sees it; with it, a run
+/// is one Polis update (see `KHistory`).
 public enum OpinionGroups {}
 
 // MARK: - Vote matrix
@@ -150,6 +151,11 @@ extension OpinionGroups {
         public var baseClusterCount = 100
         /// Group counts tried; Polis also caps the maximum at 2 + (base clusters / 12).
         public var groupCountRange: ClosedRange<Int> = 2...5
+        /// Polis's memory of earlier updates (`Result.history` of the previous run). nil analyses
+        /// the snapshot on its own; `KHistory()` starts a history as Polis's first update would.
+        public var history: KHistory? = nil
+        /// Updates in a row a new best k must win before it is shown (Polis `group-k-buffer`).
+        public var groupCountBuffer = 4
         /// Targets left out of the analysis (moderated out). As in Polis their column is zeroed:
         /// they weigh nothing in the PCA, are never listed, but still count in the projection's
         /// sparsity scaling as a vote of every participant.
@@ -158,7 +164,8 @@ extension OpinionGroups {
         public var pcaIterations = 100
         /// Lloyd steps of the base-cluster k-means (Polis `base-iters`).
         public var kMeansIterations = 100
-        /// Lloyd steps of the group k-means (Polis's default `max-iters`, 20).
+        /// Lloyd steps of the group k-means: Polis passes `:cluster-iters` (100), which its `kmeans`
+        /// does not read, so its default `max-iters`, 20, applies.
         public var groupIterations = 20
         /// How k-means picks its starting centres.
         public var initialization: Initialization = .polis
@@ -239,6 +246,9 @@ extension OpinionGroups {
         public var groups: [Group]
         /// Silhouette of each k tried (k → silhouette over the base clusters).
         public var silhouettes: [Int: Double]
+        /// The state to pass as `Options.history` to the next run (after this one, even when
+        /// this one had no history: it then counts as the first update).
+        public var history: KHistory
         /// Targets with the highest group-informed consensus, best first.
         public var consensus: [ScoredTarget]
         /// Targets that split the groups most, most divisive first.

@@ -6,8 +6,11 @@ import Foundation
 //
 //   bench-groups [--participants N] [--targets M] [--votes V] [--groups G] [--seed S]
 //                [--write-votes FILE] [--labels-out FILE]
-//   bench-groups --polis DIR [--labels-out FILE]
+//   bench-groups --polis DIR [--labels-out FILE] [--no-replay] [--window-ms MS]
 //
+// With --polis, when the folder has votes.csv the vote history is also replayed in time order,
+// one Polis update per window of MS milliseconds with votes (default 1000, Polis's poll interval),
+// carrying the k smoother and the warm-started clusters (OpinionGroups.replay).
 // --write-votes writes the synthetic votes as CSV (participant_id,statement_id,vote) so that a
 // Python peer runs on the very same data; --labels-out writes our group per participant id.
 
@@ -20,6 +23,8 @@ struct BenchArguments {
     var polis: String? = nil
     var writeVotes: String? = nil
     var labelsOut: String? = nil
+    var replay = true
+    var windowMilliseconds: Int64 = 1000
 
     init(_ args: [String]) {
         var i = 1
@@ -38,6 +43,8 @@ struct BenchArguments {
             case "--polis": polis = next()
             case "--write-votes": writeVotes = next()
             case "--labels-out": labelsOut = next()
+            case "--no-replay": replay = false
+            case "--window-ms": windowMilliseconds = Int64(next())!
             default: fatalError("unknown argument \(args[i])")
             }
             i += 1
@@ -132,13 +139,38 @@ if let folder = arguments.polis {
     for (r, g) in result.participantGroups.enumerated() {
         if let g, let p = conversation.polisGroups[r] { ours.append(g); polis.append(p) }
     }
-    print(json([
+    var fields: [(String, Any)] = [
         ("conversation", URL(fileURLWithPath: folder).lastPathComponent),
         ("participants", conversation.matrix.participantCount), ("targets", conversation.matrix.targetCount),
         ("votes", conversation.matrix.voteCount), ("k", result.groups.count),
+        ("polis_k", Set(conversation.polisGroups.compactMap { $0 }).count),
         ("read_s", read), ("analyze_s", analysis),
-        ("ari_vs_polis", AdjustedRandIndex.compute(ours, polis)), ("peak_rss_mib", peakRSSMiB()),
-    ]))
+        ("ari_vs_polis", AdjustedRandIndex.compute(ours, polis)),
+    ]
+    let votesURL = URL(fileURLWithPath: folder).appendingPathComponent("votes.csv")
+    if arguments.replay, FileManager.default.fileExists(atPath: votesURL.path) {
+        let events = try OpinionGroups.readVoteEvents(votesURL)
+        let moderatedOut = Set(conversation.comments.filter(\.isModeratedOut).map(\.id))
+        let replayStart = DispatchTime.now()
+        let replay = try OpinionGroups.replay(
+            events, windowMilliseconds: arguments.windowMilliseconds, excludedTargetIDs: moderatedOut,
+            options: conversation.analysisOptions())
+        let replayTime = seconds(since: replayStart)
+        var polisOf: [String: Int] = [:]
+        for (r, id) in conversation.matrix.participantIDs.enumerated() { polisOf[id] = conversation.polisGroups[r] }
+        var mine: [Int] = [], theirs: [Int] = []
+        for (r, g) in replay.result.participantGroups.enumerated() {
+            if let g, let p = polisOf[replay.matrix.participantIDs[r]] { mine.append(g); theirs.append(p) }
+        }
+        let changes = zip(replay.publishedK, replay.publishedK.dropFirst()).filter { $0 != $1 }.count
+        fields += [
+            ("replay_k", replay.result.groups.count), ("replay_updates", replay.updates),
+            ("replay_k_changes", changes), ("replay_s", replayTime),
+            ("ari_replay_vs_polis", AdjustedRandIndex.compute(mine, theirs)),
+        ]
+    }
+    fields.append(("peak_rss_mib", peakRSSMiB()))
+    print(json(fields))
 } else {
     let generationStart = DispatchTime.now()
     let planted = PlantedConsultation(arguments)
