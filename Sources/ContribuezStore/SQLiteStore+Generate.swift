@@ -163,7 +163,7 @@ extension SQLiteStore {
                     id: id, consultationID: c.id, kind: kind, articleID: articleID, parentID: nil, authorID: author, authorName: "",
                     title: title, body: body, rationale: rationale, stance: stance, url: url, createdAt: SQL.date(at)))
                 if kind.votingScale == .opinion { opinionTargets.append(.contribution(id)) } else { usefulTargets.append(.contribution(id)) }
-                if (i + 1) % 100_000 == 0 { progress("\(i + 1) contributions") }
+                if (i + 1) % 100_000 == 0 && i + 1 < contributions { progress("\(i + 1) contributions") }
             }
             try db.execute(sql: "UPDATE contributions SET author_name = (SELECT display_name FROM participants p WHERE p.id = contributions.author_id) WHERE consultation_id = ?",
                            arguments: [c.id])
