@@ -101,3 +101,114 @@ public struct SynthesisRun: Sendable, Equatable, Codable {
     }
 }
 
+
+// MARK: - Streaming input (issue 14)
+
+/// What a synthesis reads before the votes and texts: the consultation, its targets and the people
+/// who voted or wrote, with the sizes to come (for progress) and the watermark of the read.
+public struct SynthesisFrame: Sendable {
+    public var consultation: Consultation
+    public var targets: [SynthesisSnapshot.TargetItem]
+    /// Voters and authors, ascending id. Empty when the scan did not ask for them.
+    public var participants: [SynthesisSnapshot.ParticipantItem]
+    /// Live opinion votes on `targets`, from the counters (a progress estimate; the scan streams the rows).
+    public var voteCount: Int
+    /// Visible texts to come.
+    public var textCount: Int
+    public var watermark: SynthesisWatermark
+    public init(
+        consultation: Consultation, targets: [SynthesisSnapshot.TargetItem], participants: [SynthesisSnapshot.ParticipantItem],
+        voteCount: Int, textCount: Int, watermark: SynthesisWatermark
+    ) {
+        self.consultation = consultation; self.targets = targets; self.participants = participants
+        self.voteCount = voteCount; self.textCount = textCount; self.watermark = watermark
+    }
+}
+
+/// Where a read stood in the consultation's logs: the last vote event, and a fingerprint of the
+/// visible texts (count, id sums, last moderation event). An incremental run replays the vote events
+/// after `voteSequence`; any change of the fingerprint sends it back to a full run.
+public struct SynthesisWatermark: Sendable, Equatable, Codable {
+    public var voteSequence: Int64
+    public var texts: String
+    public init(voteSequence: Int64, texts: String) { self.voteSequence = voteSequence; self.texts = texts }
+}
+
+/// The net change of one (participant, target) opinion vote between two watermarks: `old` as it was
+/// at the earlier one, `new` as it is now (nil: no live opinion vote).
+public struct SynthesisVoteChange: Sendable, Equatable {
+    public var participantID: ID
+    public var kind: ParticipantKind
+    public var target: Target
+    public var old: VoteValue?
+    public var new: VoteValue?
+    public init(participantID: ID, kind: ParticipantKind, target: Target, old: VoteValue?, new: VoteValue?) {
+        self.participantID = participantID; self.kind = kind; self.target = target; self.old = old; self.new = new
+    }
+}
+
+/// What a scan streams, besides the frame.
+public struct SynthesisScanParts: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Voters and authors in the frame.
+    public static let participants = SynthesisScanParts(rawValue: 1)
+    /// Every live opinion vote.
+    public static let votes = SynthesisScanParts(rawValue: 2)
+    /// Every visible text.
+    public static let texts = SynthesisScanParts(rawValue: 4)
+    public static let all: SynthesisScanParts = [.participants, .votes, .texts]
+}
+
+/// Receives a scan in order: the frame, then vote chunks, then text chunks, then changes. Called
+/// sequentially from inside the store's read transaction (hence `@unchecked Sendable` adopters).
+public protocol SynthesisSink: AnyObject, Sendable {
+    func frame(_ frame: SynthesisFrame) throws
+    func votes(_ chunk: [SynthesisSnapshot.VoteItem]) throws
+    func texts(_ chunk: [SynthesisSnapshot.TextItem]) throws
+    func changes(_ chunk: [SynthesisVoteChange]) throws
+}
+
+/// The persisted state of a consultation's last synthesis, from which the next run can start
+/// instead of reading everything again. `payload` is the runner's own encoding.
+public struct SynthesisState: Sendable, Equatable {
+    public var consultationID: ID
+    public var runID: ID
+    public var watermark: SynthesisWatermark
+    public var payload: Data
+    public init(consultationID: ID, runID: ID, watermark: SynthesisWatermark, payload: Data) {
+        self.consultationID = consultationID; self.runID = runID; self.watermark = watermark; self.payload = payload
+    }
+}
+
+/// Collects a whole scan into a `SynthesisSnapshot` (small consultations, tests).
+final class SynthesisSnapshotCollector: SynthesisSink, @unchecked Sendable {
+    var frame: SynthesisFrame?
+    var votes: [SynthesisSnapshot.VoteItem] = []
+    var texts: [SynthesisSnapshot.TextItem] = []
+    func frame(_ frame: SynthesisFrame) throws { self.frame = frame }
+    func votes(_ chunk: [SynthesisSnapshot.VoteItem]) throws { votes.append(contentsOf: chunk) }
+    func texts(_ chunk: [SynthesisSnapshot.TextItem]) throws { texts.append(contentsOf: chunk) }
+    func changes(_ chunk: [SynthesisVoteChange]) throws {}
+}
+
+extension SynthesisStore {
+    /// The whole scan in memory, votes ordered by participant then target as they always were.
+    public func synthesisSnapshot(consultationID: ID) async throws -> SynthesisSnapshot? {
+        let collector = SynthesisSnapshotCollector()
+        guard try await scanSynthesis(consultationID: consultationID, parts: .all, changesAfter: nil, chunkSize: 10_000, into: collector),
+              let frame = collector.frame else { return nil }
+        func order(_ t: Target) -> (Int, ID) {
+            switch t {
+            case .article(let id): return (0, id)
+            case .contribution(let id): return (1, id)
+            }
+        }
+        let votes = collector.votes.sorted {
+            $0.participantID != $1.participantID ? $0.participantID < $1.participantID : order($0.target) < order($1.target)
+        }
+        var participants: [ID: SynthesisSnapshot.ParticipantItem] = [:]
+        for p in frame.participants { participants[p.id] = p }
+        return SynthesisSnapshot(consultation: frame.consultation, targets: frame.targets, votes: votes, participants: participants, texts: collector.texts)
+    }
+}

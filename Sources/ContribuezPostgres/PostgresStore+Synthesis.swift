@@ -3,68 +3,152 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    public func synthesisSnapshot(consultationID: ID) async throws -> SynthesisSnapshot? {
-        // NB: one REPEATABLE READ transaction: every statement sees one committed state, so votes and texts agree.
+    public func scanSynthesis(
+        consultationID: ID, parts: SynthesisScanParts, changesAfter: Int64?, chunkSize: Int, into sink: any SynthesisSink
+    ) async throws -> Bool {
+        // NB: one REPEATABLE READ transaction: every statement sees one committed state, so the frame, the
+        // votes, the texts and the watermark agree. Rows stream from the server and go on in chunks.
         try await read { c in
             guard let consultation = try await c.one("SELECT * FROM consultations WHERE id = \(consultationID)").map(PG.consultation) else {
-                return nil
+                return false
             }
+            let chunk = max(1, chunkSize)
             var targets: [SynthesisSnapshot.TargetItem] = []
             for row in try await c.rows("\(unescaped: PG.articleSelect) WHERE a.consultation_id = \(consultationID) ORDER BY a.position, a.id") {
                 let a = try PG.article(row)
                 let label = a.title.isEmpty ? "Article \(a.number)" : "Article \(a.number) — \(a.title)"
                 targets.append(.init(target: .article(a.id), kind: .article, label: label, text: a.body, importedTally: a.importedTally, articleID: a.id))
             }
-            for row in try await c.rows(
+            for try await row in try await c.send(
                 """
                 \(unescaped: PG.contributionSelect) WHERE c.consultation_id = \(consultationID) AND c.kind IN ('proposal', 'amendment')
                     AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id
                 """) {
-                let k = try PG.contribution(row)
+                let k = try PG.contribution(PGRow(row))
                 let label = k.title.isEmpty ? String(k.body.prefix(120)) : k.title
                 targets.append(.init(target: .contribution(k.id), kind: k.kind == .amendment ? .amendment : .proposal,
                                      label: label, text: k.body, importedTally: k.importedTally,
                                      articleID: k.kind == .amendment ? k.articleID : nil))
             }
-            var votes: [SynthesisSnapshot.VoteItem] = []
-            for try await (participantID, kind, targetID, value) in try await c.query(
-                """
-                SELECT v.participant_id, v.target_kind, v.target_id, v.value FROM votes v
-                WHERE v.value <> 'useful' AND (
-                    (v.target_kind = 'article' AND v.target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID)))
-                 OR (v.target_kind = 'contribution' AND v.target_id IN (
-                        SELECT id FROM contributions WHERE consultation_id = \(consultationID) AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL)))
-                ORDER BY v.participant_id, v.target_kind COLLATE "C", v.target_id
-                """, logger: PG.logger).decode((ID, String, ID, String).self) {
-                guard let value = VoteValue(rawValue: value) else { continue }
-                votes.append(.init(participantID: participantID, target: PG.target(kind, targetID), value: value))
+            var participants: [SynthesisSnapshot.ParticipantItem] = []
+            if parts.contains(.participants) {
+                for try await (id, kind, createdAt) in try await c.send(
+                    """
+                    SELECT id, kind, created_at FROM participants WHERE id IN (
+                        SELECT participant_id FROM votes WHERE target_kind = 'article' AND target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID))
+                        UNION SELECT participant_id FROM votes WHERE target_kind = 'contribution' AND target_id IN (SELECT id FROM contributions WHERE consultation_id = \(consultationID))
+                        UNION SELECT author_id FROM contributions WHERE consultation_id = \(consultationID) AND author_id IS NOT NULL)
+                    ORDER BY id
+                    """).decode((ID, String, Int64).self) {
+                    participants.append(.init(id: id, kind: ParticipantKind(rawValue: kind) ?? .citizen, createdAt: PG.date(createdAt)))
+                }
             }
-            var texts: [SynthesisSnapshot.TextItem] = []
-            for row in try await c.rows(
+            let counted = try await c.scalar(
                 """
-                SELECT c.id, c.kind, c.author_id, c.title, c.body, c.rationale, c.created_at, c.parent_id,
-                       COALESCE(c.article_id, p.article_id) AS about_article
-                FROM contributions c LEFT JOIN contributions p ON p.id = c.parent_id
-                WHERE c.consultation_id = \(consultationID) AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id
-                """) {
-                let title: String = try row["title"], body: String = try row["body"], rationale: String = try row["rationale"]
-                let text = [title, body, rationale].filter { !$0.isEmpty }.joined(separator: "\n")
-                texts.append(try .init(contributionID: row["id"], kind: ContributionKind(rawValue: row["kind"]) ?? .proposal,
-                                       authorID: row["author_id"], text: text, createdAt: PG.date(row["created_at"]),
-                                       articleID: row["about_article"], parentID: row["parent_id"]))
-            }
-            var participants: [ID: SynthesisSnapshot.ParticipantItem] = [:]
-            for row in try await c.rows(
+                SELECT COALESCE(SUM(t.agree + t.mixed + t.disagree), 0)::BIGINT FROM tallies t WHERE
+                    (t.target_kind = 'article' AND t.target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID)))
+                 OR (t.target_kind = 'contribution' AND t.target_id IN (
+                        SELECT id FROM contributions WHERE consultation_id = \(consultationID) AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL))
+                """, as: Int64.self) ?? 0
+            let texts = try await c.one(
                 """
-                SELECT id, kind, created_at FROM participants WHERE id IN (
-                    SELECT participant_id FROM votes WHERE target_kind = 'article' AND target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID))
-                    UNION SELECT participant_id FROM votes WHERE target_kind = 'contribution' AND target_id IN (SELECT id FROM contributions WHERE consultation_id = \(consultationID))
-                    UNION SELECT author_id FROM contributions WHERE consultation_id = \(consultationID) AND author_id IS NOT NULL)
-                """) {
-                let id: ID = try row["id"]
-                participants[id] = .init(id: id, kind: ParticipantKind(rawValue: try row["kind"]) ?? .citizen, createdAt: PG.date(try row["created_at"]))
+                SELECT COUNT(*)::BIGINT, COALESCE(SUM(id), 0)::BIGINT, COALESCE(MAX(id), 0)::BIGINT,
+                       (SELECT COALESCE(MAX(e.seq), 0)::BIGINT FROM contribution_events e JOIN contributions k ON k.id = e.contribution_id
+                        WHERE k.consultation_id = \(consultationID))
+                FROM contributions WHERE consultation_id = \(consultationID) AND is_hidden = 0 AND erased_at IS NULL
+                """)
+            let lastVote = try await c.scalar("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM vote_events", as: Int64.self) ?? 0
+            let textCount: Int64 = try texts?[0] ?? 0
+            let fingerprint = "\(textCount):\(try texts?[1] as Int64? ?? 0):\(try texts?[2] as Int64? ?? 0):\(try texts?[3] as Int64? ?? 0)"
+            try sink.frame(SynthesisFrame(
+                consultation: consultation, targets: targets, participants: participants, voteCount: Int(counted), textCount: Int(textCount),
+                watermark: SynthesisWatermark(voteSequence: lastVote, texts: fingerprint)))
+            targets = []
+            if parts.contains(.votes) {
+                var votes: [SynthesisSnapshot.VoteItem] = []
+                votes.reserveCapacity(chunk)
+                for try await (participantID, kind, targetID, value) in try await c.send(
+                    """
+                    SELECT v.participant_id, v.target_kind, v.target_id, v.value FROM votes v
+                    WHERE v.value <> 'useful' AND (
+                        (v.target_kind = 'article' AND v.target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID)))
+                     OR (v.target_kind = 'contribution' AND v.target_id IN (
+                            SELECT id FROM contributions WHERE consultation_id = \(consultationID) AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL)))
+                    """).decode((ID, String, ID, String).self) {
+                    guard let value = VoteValue(rawValue: value) else { continue }
+                    votes.append(.init(participantID: participantID, target: PG.target(kind, targetID), value: value))
+                    if votes.count == chunk { try sink.votes(votes); votes.removeAll(keepingCapacity: true) }
+                }
+                if !votes.isEmpty { try sink.votes(votes) }
             }
-            return SynthesisSnapshot(consultation: consultation, targets: targets, votes: votes, participants: participants, texts: texts)
+            if parts.contains(.texts) {
+                var items: [SynthesisSnapshot.TextItem] = []
+                for try await row in try await c.send(
+                    """
+                    SELECT c.id, c.kind, c.author_id, c.title, c.body, c.rationale, c.created_at, c.parent_id,
+                           COALESCE(c.article_id, p.article_id) AS about_article
+                    FROM contributions c LEFT JOIN contributions p ON p.id = c.parent_id
+                    WHERE c.consultation_id = \(consultationID) AND c.is_hidden = 0 AND c.erased_at IS NULL ORDER BY c.id
+                    """) {
+                    let row = PGRow(row)
+                    let title: String = try row["title"], body: String = try row["body"], rationale: String = try row["rationale"]
+                    let text = [title, body, rationale].filter { !$0.isEmpty }.joined(separator: "\n")
+                    items.append(try .init(contributionID: row["id"], kind: ContributionKind(rawValue: row["kind"]) ?? .proposal,
+                                           authorID: row["author_id"], text: text, createdAt: PG.date(row["created_at"]),
+                                           articleID: row["about_article"], parentID: row["parent_id"]))
+                    if items.count == chunk { try sink.texts(items); items.removeAll(keepingCapacity: true) }
+                }
+                if !items.isEmpty { try sink.texts(items) }
+            }
+            if let after = changesAfter {
+                // The pairs touched since `after`, with their value then (the last event up to `after`) and now.
+                var changes: [SynthesisVoteChange] = []
+                func opinion(_ raw: String?) -> VoteValue? { raw.flatMap(VoteValue.init(rawValue:)).flatMap { $0 == .useful ? nil : $0 } }
+                for try await (participantID, kind, targetID, _, participantKind, old, new) in try await c.send(
+                    """
+                    SELECT e.participant_id, e.target_kind, e.target_id, MIN(e.seq), MIN(p.kind),
+                           (SELECT o.value FROM vote_events o WHERE o.participant_id = e.participant_id AND o.target_kind = e.target_kind
+                               AND o.target_id = e.target_id AND o.seq <= \(after) ORDER BY o.seq DESC LIMIT 1),
+                           (SELECT v.value FROM votes v WHERE v.participant_id = e.participant_id AND v.target_kind = e.target_kind AND v.target_id = e.target_id)
+                    FROM vote_events e JOIN participants p ON p.id = e.participant_id
+                    WHERE e.seq > \(after) AND e.seq <= \(lastVote) AND (
+                        (e.target_kind = 'article' AND e.target_id IN (SELECT id FROM articles WHERE consultation_id = \(consultationID)))
+                     OR (e.target_kind = 'contribution' AND e.target_id IN (
+                            SELECT id FROM contributions WHERE consultation_id = \(consultationID) AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL)))
+                    GROUP BY e.participant_id, e.target_kind, e.target_id
+                    ORDER BY MIN(e.seq)
+                    """).decode((ID, String, ID, Int64, String, String?, String?).self) {
+                    let was = opinion(old), now = opinion(new)
+                    guard was != now else { continue }
+                    changes.append(.init(participantID: participantID, kind: ParticipantKind(rawValue: participantKind) ?? .citizen,
+                                         target: PG.target(kind, targetID), old: was, new: now))
+                    if changes.count == chunk { try sink.changes(changes); changes.removeAll(keepingCapacity: true) }
+                }
+                if !changes.isEmpty { try sink.changes(changes) }
+            }
+            return true
+        }
+    }
+
+    public func saveSynthesisState(_ state: SynthesisState) async throws {
+        try await write { c in
+            try await c.run(
+                """
+                INSERT INTO synthesis_states (consultation_id, run_id, vote_sequence, texts, payload)
+                VALUES (\(state.consultationID), \(state.runID), \(state.watermark.voteSequence), \(state.watermark.texts), \(state.payload))
+                ON CONFLICT (consultation_id) DO UPDATE SET run_id = excluded.run_id, vote_sequence = excluded.vote_sequence,
+                    texts = excluded.texts, payload = excluded.payload
+                """)
+        }
+    }
+
+    public func synthesisState(consultationID: ID) async throws -> SynthesisState? {
+        try await read { c in
+            guard let row = try await c.one(
+                "SELECT run_id, vote_sequence, texts, payload FROM synthesis_states WHERE consultation_id = \(consultationID)") else { return nil }
+            return SynthesisState(
+                consultationID: consultationID, runID: try row["run_id"],
+                watermark: .init(voteSequence: try row["vote_sequence"], texts: try row["texts"]), payload: try row["payload"])
         }
     }
 

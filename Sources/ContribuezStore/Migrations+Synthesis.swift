@@ -20,4 +20,20 @@ extension Migrations {
             "CREATE INDEX synthesis_runs_by_consultation ON synthesis_runs(consultation_id, status, id)",
         ]),
     ]
+
+    /// The state a synthesis run leaves for the next one to start from (issue 14): one row per
+    /// consultation, the vote-event watermark, the texts' fingerprint and the runner's payload.
+    static let synthesisState: [Migration] = [
+        Migration(id: "0021-synthesis-state", statements: [
+            """
+            CREATE TABLE synthesis_states (
+                consultation_id BIGINT PRIMARY KEY REFERENCES consultations(id) ON DELETE CASCADE,
+                run_id BIGINT NOT NULL,
+                vote_sequence BIGINT NOT NULL,
+                texts TEXT NOT NULL,
+                payload BYTEA NOT NULL
+            )
+            """,
+        ]),
+    ]
 }

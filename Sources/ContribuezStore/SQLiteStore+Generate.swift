@@ -14,6 +14,15 @@ public struct GeneratedConsultation: Sendable {
     public var votes: Int
     /// Session tokens (raw, to send as Bearer) of the first participants, for signed-in load.
     public var tokens: [String]
+    /// Planted truth (issue 14): the opinion group of each participant (in id order), and the theme of
+    /// each contribution (in id order; −1 for a campaign copy, `-2 - c` would be ambiguous so campaigns
+    /// are listed apart in `contributionCampaigns`).
+    public var participantGroups: [UInt8] = []
+    public var contributionThemes: [Int8] = []
+    /// The campaign letter of each contribution (in id order), −1 when it is not a campaign copy.
+    public var contributionCampaigns: [Int8] = []
+    /// Id of the first contribution (ids are consecutive).
+    public var firstContributionID: ID = 0
 }
 
 extension SQLiteStore {
@@ -92,6 +101,8 @@ extension SQLiteStore {
                 """)
             var participantIDs: [ID] = []
             participantIDs.reserveCapacity(participants)
+            var plantedGroups: [UInt8] = []
+            plantedGroups.reserveCapacity(participants)
             let kinds: [ParticipantKind] = [.citizen, .citizen, .citizen, .citizen, .citizen, .citizen, .citizen, .association, .company, .publicBody]
             for i in 0..<participants {
                 let kind = kinds[Int(rng.next() % 10)]
@@ -99,6 +110,7 @@ extension SQLiteStore {
                 try insertP.execute(arguments: [keys.seal(email, .participantEmail), keys.emailIndex(email), passwordHash, "Participant \(i)", kind.rawValue,
                                                 kind.isOrganisation ? "Organisation \(i)" : nil, ms])
                 participantIDs.append(db.lastInsertedRowID)
+                plantedGroups.append(UInt8(GeneratedPlan.group(Double(rng.next() % 1_000_000) / 1_000_000)))
             }
             progress("\(participants) participants")
             // Contributions: 10 % proposals, 20 % amendments, 60 % arguments, 10 % sources; skewed towards the first articles.
@@ -110,6 +122,10 @@ extension SQLiteStore {
             // The event chain (issue 12), kept in memory and written entry by entry like the logs.
             var chain = try SQLChain.Appender(db, consultationID: c.id)
             var opinionTargets: [Target] = articleIDs.map { .article($0) }
+            var themes: [Int8] = [], campaigns: [Int8] = []
+            themes.reserveCapacity(contributions)
+            campaigns.reserveCapacity(contributions)
+            var firstContribution: ID = 0
             var usefulTargets: [Target] = []
             for i in 0..<contributions {
                 let r = rng.next() % 10
@@ -119,46 +135,63 @@ extension SQLiteStore {
                 let article = articleIDs[min(articleIDs.count - 1, Int(u * u * Double(articleIDs.count)))]
                 let author = participantIDs.isEmpty ? nil : participantIDs[Int(rng.next() % UInt64(participantIDs.count))]
                 let at = ms - Int64(rng.next() % 86_400_000)
-                // NB: the random draws keep their order, so a seed gives the same data as before the chain.
+                // Texts (issue 14): 4 % are copies of a campaign letter (arguments), the rest are written on one
+                // of the planted themes.
                 var title = "", body = "", rationale = "", stance: Stance?, url: String?, articleID: ID? = article
+                var campaign = -1
+                if kind == .argument && GeneratedPlan.chance(0.067, &rng) { campaign = Int(rng.next() % UInt64(GeneratedPlan.campaigns.count)) }
+                let theme = Int(rng.next() % UInt64(GeneratedPlan.themes.count))
+                themes.append(campaign >= 0 ? -1 : Int8(theme))
+                campaigns.append(Int8(campaign))
+                let sentences = 2 + Int(rng.next() % 3)
                 switch kind {
                 case .proposal:
-                    title = Self.sentence(&rng, words: 8); body = Self.sentence(&rng, words: 50); articleID = nil
+                    title = GeneratedPlan.sentence(theme: theme, &rng); body = GeneratedPlan.text(theme: theme, sentences: sentences, &rng); articleID = nil
                 case .amendment:
-                    body = Self.sentence(&rng, words: 60); rationale = Self.sentence(&rng, words: 20)
+                    body = GeneratedPlan.text(theme: theme, sentences: sentences, &rng); rationale = GeneratedPlan.sentence(theme: theme, &rng)
                 case .argument:
-                    body = Self.sentence(&rng, words: 35); stance = rng.next() % 2 == 0 ? .for : .against
+                    body = campaign >= 0 ? GeneratedPlan.campaignCopy(campaign, &rng) : GeneratedPlan.text(theme: theme, sentences: sentences, &rng)
+                    stance = rng.next() % 2 == 0 ? .for : .against
                 case .source:
-                    title = Self.sentence(&rng, words: 6); body = Self.sentence(&rng, words: 20); url = "https://example.org/source/\(i)"
+                    title = GeneratedPlan.sentence(theme: theme, &rng); body = GeneratedPlan.sentence(theme: theme, &rng); url = "https://example.org/source/\(i)"
                 }
                 try insertC.execute(arguments: [c.id, kind.rawValue, articleID, author, "Participant", title, body, rationale, stance?.rawValue, url, at])
                 let id = db.lastInsertedRowID
+                if i == 0 { firstContribution = id }
                 try insertCE.execute(arguments: [id, at])
                 try chain.contribution(Contribution(
                     id: id, consultationID: c.id, kind: kind, articleID: articleID, parentID: nil, authorID: author, authorName: "",
                     title: title, body: body, rationale: rationale, stance: stance, url: url, createdAt: SQL.date(at)))
                 if kind.votingScale == .opinion { opinionTargets.append(.contribution(id)) } else { usefulTargets.append(.contribution(id)) }
+                if (i + 1) % 100_000 == 0 && i + 1 < contributions { progress("\(i + 1) contributions") }
             }
             try db.execute(sql: "UPDATE contributions SET author_name = (SELECT display_name FROM participants p WHERE p.id = contributions.author_id) WHERE consultation_id = ?",
                            arguments: [c.id])
             progress("\(contributions) contributions")
-            // Votes: distinct (participant, target) pairs; values lean towards agreement on popular targets.
+            // Votes: distinct (participant, target) pairs, skewed towards popular targets. Opinion votes follow
+            // the voter's planted group (issue 14): its stance three times in four, mixed one in ten, else the opposite.
             let insertV = try db.makeStatement(sql: "INSERT INTO votes (participant_id, target_kind, target_id, value, cast_at) VALUES (?, ?, ?, ?, ?)")
             let insertVE = try db.makeStatement(sql: "INSERT INTO vote_events (participant_id, target_kind, target_id, value, at) VALUES (?, ?, ?, ?, ?)")
-            struct Key: Hashable { let p: ID; let t: Target }
-            var seen = Set<Key>(minimumCapacity: votes)
+            // NB: a pair is packed in 64 bits (participant position, pool, target position): 10 M pairs take ~150 MB, not ~500.
+            var seen = Set<UInt64>(minimumCapacity: votes)
             var tallies: [Target: Tally] = [:]
             var written = 0, attempts = 0
-            let opinionValues: [VoteValue] = [.agree, .agree, .agree, .mixed, .disagree, .disagree]
             while written < votes && attempts < votes * 4 && !participantIDs.isEmpty {
                 attempts += 1
-                let p = participantIDs[Int(rng.next() % UInt64(participantIDs.count))]
+                let pi = Int(rng.next() % UInt64(participantIDs.count))
+                let p = participantIDs[pi]
                 let useful = !usefulTargets.isEmpty && rng.next() % 5 == 0
                 let pool = useful ? usefulTargets : opinionTargets
                 let u = Double(rng.next() % 1_000_000) / 1_000_000
-                let t = pool[min(pool.count - 1, Int(u * u * u * Double(pool.count)))]
-                guard seen.insert(Key(p: p, t: t)).inserted else { continue }
-                let v: VoteValue = useful ? .useful : opinionValues[Int(rng.next() % UInt64(opinionValues.count))]
+                let ti = min(pool.count - 1, Int(u * u * u * Double(pool.count)))
+                let t = pool[ti]
+                guard seen.insert(UInt64(pi) << 33 | (useful ? 1 << 32 : 0) | UInt64(ti)).inserted else { continue }
+                let v: VoteValue
+                if useful { v = .useful } else {
+                    let lean = GeneratedPlan.stance(group: Int(plantedGroups[pi]), target: ti)
+                    let r = rng.next() % 20
+                    v = r < 15 ? (lean > 0 ? .agree : .disagree) : r < 17 ? .mixed : (lean > 0 ? .disagree : .agree)
+                }
                 let at = ms - Int64(rng.next() % 86_400_000)
                 try insertV.execute(arguments: [p, t.kindName, t.id, v.rawValue, at])
                 try insertVE.execute(arguments: [p, t.kindName, t.id, v.rawValue, at])
@@ -167,6 +200,7 @@ extension SQLiteStore {
                 written += 1
                 if written % 500_000 == 0 { progress("\(written) votes") }
             }
+            seen = []
             try chain.finish(db)
             // The counters and the ranking score, written once per target (the consultation is new: no previous row).
             let insertT = try db.makeStatement(sql: """
@@ -195,7 +229,120 @@ extension SQLiteStore {
                 tokens.append(token)
             }
             return GeneratedConsultation(
-                consultation: c, articles: articleIDs.count, participants: participants, contributions: contributions, votes: written, tokens: tokens)
+                consultation: c, articles: articleIDs.count, participants: participants, contributions: contributions, votes: written, tokens: tokens,
+                participantGroups: plantedGroups, contributionThemes: themes, contributionCampaigns: campaigns, firstContributionID: firstContribution)
         }
+    }
+}
+
+/// Planted structure of generated consultations (issue 14), so that a synthesis at scale has
+/// something true to find: free texts written from a handful of themes (each its own vocabulary),
+/// near-identical campaign texts, and voters in opinion groups that vote alike.
+public enum GeneratedPlan {
+    /// The themes, by name, and their distinctive words.
+    public static let themes: [(name: String, words: [String])] = [
+        ("transports", "transports en commun|train|bus|tramway|vélo|pistes cyclables|covoiturage|gare|ligne ferroviaire|tarif|billet|voiture|autoroute|péage|mobilité|trajet|horaires|métro|carburant|permis de conduire|routes départementales|petites lignes|navettes|stationnement|embouteillages|fret|camions|trottinettes|abonnement|TER|zones rurales|limitation de vitesse|radars|parkings relais|vélos électriques"),
+        ("santé", "hôpital|médecins|urgences|soins|déserts médicaux|infirmières|pharmacie|patients|remboursement|sécurité sociale|prévention|maisons de santé|généralistes|spécialistes|délais de rendez-vous|mutuelle|dépassements d'honoraires|EHPAD|personnes âgées|aides-soignants|maternités|vaccination|santé mentale|psychiatrie|médicaments|numerus clausus|télémédecine|dentistes|ophtalmologistes|lits|ambulances|handicap|dépendance|auxiliaires de vie"),
+        ("éducation", "école|enseignants|élèves|classes|collège|lycée|université|formation|apprentissage|programmes scolaires|bourses|maternelle|rythmes scolaires|devoirs|redoublement|orientation|baccalauréat|Parcoursup|étudiants|professeurs|remplacements|cantine|harcèlement|numérique éducatif|langues étrangères|lecture|mathématiques|internat|filières professionnelles|alternance|recherche|laboratoires|salaires des enseignants|effectifs"),
+        ("environnement", "climat|énergies renouvelables|éoliennes|panneaux solaires|nucléaire|pollution|biodiversité|carbone|isolation|rénovation thermique|déchets|recyclage|plastique|pesticides|agriculture biologique|forêts|rivières|eau potable|sécheresse|inondations|artificialisation des sols|compost|emballages|chauffage|passoires thermiques|circuits courts|glyphosate|qualité de l'air|gaspillage alimentaire|abeilles|littoral|centrales à charbon|sobriété|haies"),
+        ("fiscalité", "impôts|taxe|fiscalité|revenus|TVA|niches fiscales|impôt sur la fortune|cotisations|dépenses publiques|dette|budget|contribuables|évasion fiscale|paradis fiscaux|taxe d'habitation|taxe foncière|prélèvement à la source|héritage|droits de succession|CSG|retraites|pensions|salaires|smic|allocations|aides sociales|fraude|multinationales|dividendes|tranches|quotient familial|exonérations|crédit d'impôt"),
+        ("démocratie", "référendum|élus|assemblée nationale|sénat|vote blanc|proportionnelle|citoyens|participation|mandat|transparence|lobbying|initiative citoyenne|non-cumul|députés|sénateurs|maires|conseils municipaux|tirage au sort|conventions citoyennes|abstention|vote obligatoire|décentralisation|préfets|services publics|laïcité|justice|intercommunalités|indemnités|conflits d'intérêts|Conseil constitutionnel|pétitions|débats publics|régions"),
+    ].map { ($0.0, $0.1.split(separator: "|").map(String.init)) }
+
+    /// Form letters, each posted many times with small changes (salutation, punctuation, signature).
+    public static let campaigns = [
+        "Nous demandons la suppression de la hausse de la taxe sur les carburants qui pénalise les ménages modestes des zones rurales, qui n'ont pas d'autre choix que la voiture pour aller travailler chaque jour",
+        "Je soutiens le rétablissement de l'impôt sur la fortune afin que les plus riches participent enfin à l'effort commun et que les services publics de proximité soient financés dans tous les territoires",
+        "Nous voulons le référendum d'initiative citoyenne en toutes matières pour que les citoyens puissent proposer, abroger ou modifier une loi sans attendre la prochaine élection présidentielle",
+        "Je demande la réouverture de la maternité et des urgences de notre hôpital de proximité, fermées malgré la mobilisation des habitants et des élus de tout le bassin de vie",
+    ]
+
+    /// Opinion groups of voters: shares of the participants.
+    public static let groupShares = [0.5, 0.3, 0.2]
+
+    static let verbs = "améliorer|développer|réduire|financer|renforcer|simplifier|garantir|supprimer|augmenter|encadrer|soutenir|rendre gratuits|rapprocher|contrôler|moderniser|évaluer|protéger|généraliser|limiter|relancer|réformer|rouvrir|mutualiser|taxer|accompagner|décentraliser|planifier|harmoniser|interdire|valoriser|récompenser|adapter|démocratiser|automatiser|ouvrir|fermer|regrouper|relocaliser|rééquilibrer|repenser|réorganiser|inventorier|subventionner|plafonner|indexer|sanctuariser|multiplier|diviser".split(separator: "|").map(String.init)
+    static let openers = ["Il faut", "Je propose de", "Nous demandons de", "Il serait juste de", "L'État doit", "Il est urgent de", "Pourquoi ne pas", "Je souhaite qu'on puisse", "Les collectivités devraient", "Il est temps de", "On pourrait", "Le gouvernement devrait", "Je suggère de", "Il me semble indispensable de", "Selon moi il faut", "À mon avis on doit", "Franchement il faudrait", "Ma proposition est de", "Notre association propose de", "En tant que parent je demande de", "Comme salarié je voudrais", "Nous voulons", "Le mieux serait de", "Il conviendrait de", "Il ne faut plus hésiter à", "Arrêtons de repousser le moment de", "Il devient nécessaire de"]
+    static let links = ["afin de", "pour", "tout en cherchant à", "avant de", "sans oublier de", "et surtout", "puis", "en même temps que l'on va"]
+    static let determiners = ["les", "des", "nos", "ces", "leurs", "plus de", "moins de", "davantage de", "certains", "tous les", "de nouveaux", "de meilleurs"]
+    static let adjectives = "publics|locaux|gratuits|accessibles|durables|modernes|efficaces|équitables|solidaires|rapides|fiables|abordables|nationaux|régionaux|européens|indépendants|transparents|simples|sûrs|nombreux|rares|coûteux|justes|partagés".split(separator: "|").map(String.init)
+    static let cities = "Paris|Lyon|Marseille|Lille|Rennes|Nantes|Toulouse|Bordeaux|Strasbourg|Dijon|Limoges|Clermont-Ferrand|Brest|Amiens|Rouen|Metz|Nancy|Besançon|Poitiers|Tours|Orléans|Caen|Perpignan|Montpellier|Nice|Grenoble|Saint-Étienne|Le Mans|Angers|Reims|Pau|Bayonne|Ajaccio|Guéret|Mende|Auch|Cahors|Vesoul|Chaumont|Aurillac".split(separator: "|").map(String.init)
+    static let tails = ["dans ma commune", "dans les villes moyennes", "dans les campagnes", "près de @c", "autour de @c", "comme à @c", "d'ici @y", "avant @y", "de @p %", "pour @p % des ménages", "dès @y", "dans notre département", "partout en France", "en outre-mer", "pour les jeunes", "pour les familles", "pour les plus modestes", "pour les retraités", "pour les indépendants", "pour les agriculteurs"]
+    static let signatures = ["Marie", "Jean", "Nadia", "Karim", "Sophie", "Luc", "Inès", "Paul"]
+
+    static func pick<T>(_ a: [T], _ rng: inout SQLiteStore.SplitMix) -> T { a[Int(rng.next() % UInt64(a.count))] }
+    static func chance(_ p: Double, _ rng: inout SQLiteStore.SplitMix) -> Bool { Double(rng.next() % 1_000_000) < p * 1_000_000 }
+
+    /// One sentence about `theme`.
+    static func sentence(theme: Int, _ rng: inout SQLiteStore.SplitMix) -> String {
+        let words = themes[theme].words
+        func phrase() -> String {
+            pick(determiners, &rng) + " " + pick(words, &rng) + (chance(0.5, &rng) ? " " + pick(adjectives, &rng) : "")
+        }
+        var s = pick(openers, &rng) + " " + pick(verbs, &rng) + " " + phrase()
+        if chance(0.5, &rng) { s += " et " + phrase() }
+        if chance(0.6, &rng) { s += " " + pick(links, &rng) + " " + pick(verbs, &rng) + " " + phrase() }
+        if chance(0.7, &rng) {
+            s += " " + pick(tails, &rng)
+                .replacingOccurrences(of: "@c", with: pick(cities, &rng))
+                .replacingOccurrences(of: "@y", with: String(2026 + Int(rng.next() % 15)))
+                .replacingOccurrences(of: "@p", with: String(2 + Int(rng.next() % 59)))
+        }
+        return s + "."
+    }
+
+    /// A text of `sentences` sentences about `theme`.
+    static func text(theme: Int, sentences: Int, _ rng: inout SQLiteStore.SplitMix) -> String {
+        (0..<max(1, sentences)).map { _ in sentence(theme: theme, &rng) }.joined(separator: " ")
+    }
+
+    /// One copy of campaign letter `c`, lightly varied.
+    static func campaignCopy(_ c: Int, _ rng: inout SQLiteStore.SplitMix) -> String {
+        let r = rng.next() % 12
+        return (r % 3 == 0 ? "Bonjour, " : "") + campaigns[c] + (r % 2 == 0 ? "." : " !") + (r % 4 == 1 ? " Cordialement, " + pick(signatures, &rng) : "")
+    }
+
+    /// The planted opinion group of participant number `i` (0-based), by the shares.
+    static func group(_ u: Double) -> Int {
+        var acc = 0.0
+        for (g, s) in groupShares.enumerated() { acc += s; if u < acc { return g } }
+        return groupShares.count - 1
+    }
+
+    /// How group `g` leans on the opinion target at position `t`: +1 agree, −1 disagree. One target
+    /// in ten is a consensus (every group agrees); elsewhere the groups' stances come from the target.
+    static func stance(group g: Int, target t: Int) -> Int {
+        var h = SQLiteStore.SplitMix(state: UInt64(t) &* 0x9E37_79B9 &+ 17)
+        if h.next() % 10 == 0 { return 1 }
+        let bits = h.next()
+        return (bits >> UInt64(g)) & 1 == 0 ? 1 : -1
+    }
+}
+
+extension SQLiteStore {
+    /// Casts `count` opinion votes on a generated consultation through the ordinary path (counters,
+    /// logs, event chain), as new activity after a synthesis (issue 14: incremental runs). Voters are
+    /// drawn among the consultation's participants, targets among its articles, proposals and
+    /// amendments; a pair already voted gets its value changed. Deterministic for a seed.
+    @discardableResult
+    public func addGeneratedVotes(consultationID: ID, count: Int, seed: UInt64 = 2, now: Date) async throws -> Int {
+        let (people, targets): ([ID], [Target]) = try await pool.read { db in
+            let people = try ID.fetchAll(db, sql: """
+                SELECT DISTINCT author_id FROM contributions WHERE consultation_id = ? AND author_id IS NOT NULL ORDER BY author_id LIMIT 100000
+                """, arguments: [consultationID])
+            var targets: [Target] = try ID.fetchAll(db, sql: "SELECT id FROM articles WHERE consultation_id = ? ORDER BY id", arguments: [consultationID]).map { .article($0) }
+            targets += try ID.fetchAll(db, sql: """
+                SELECT id FROM contributions WHERE consultation_id = ? AND kind IN ('proposal', 'amendment') AND is_hidden = 0 AND erased_at IS NULL ORDER BY id LIMIT 100000
+                """, arguments: [consultationID]).map { .contribution($0) }
+            return (people, targets)
+        }
+        guard !people.isEmpty, !targets.isEmpty else { return 0 }
+        var rng = SplitMix(state: seed)
+        let values: [VoteValue] = [.agree, .agree, .mixed, .disagree]
+        for _ in 0..<count {
+            let p = people[Int(rng.next() % UInt64(people.count))]
+            let t = targets[Int(rng.next() % UInt64(targets.count))]
+            _ = try await castVote(participantID: p, target: t, value: values[Int(rng.next() % 4)], at: now)
+        }
+        return count
     }
 }

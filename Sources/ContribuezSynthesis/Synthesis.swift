@@ -23,25 +23,62 @@ public enum Synthesis {
         public var campaignRule = DuplicateCampaignRule()
         /// How free text is grouped into themes (issue 14).
         public var themes = Themes.Options()
+        /// Start from the previous run's state when it can be replayed (issue 14): tallies are updated
+        /// from the vote changes since its watermark (exactly), groups and duplicate clusters are kept
+        /// (their per-target group counts updated) until `groupRefreshShare` of the votes changed or
+        /// any text was added, hidden, restored or erased; otherwise the run starts from scratch.
+        public var incremental = false
+        /// Share of the live votes that may change before an incremental run recomputes the groups.
+        public var groupRefreshShare = 0.05
+        /// Rows per chunk read from the store.
+        public var chunkSize = 50_000
+        /// Participants shown on the opinion map at most (a deterministic sample past that; all are counted).
+        public var mapPoints = 5_000
         public init() {}
     }
 
-    /// The steps, in order, with the progress reached when each starts.
+    /// The steps, in order. Each has a weight (its share of a run's work at scale, measured on the
+    /// 1 M-contribution benchmark); the progress reached when a step starts is the weight of the steps
+    /// before it. A new step is a new case with its weight.
     public enum Stage: String, Sendable, CaseIterable {
         case snapshot, tallies, groups, duplicates, themes, representativeness, saving, done
 
-        public var progress: Double {
+        var weight: Double {
             switch self {
-            case .snapshot: return 0.05
-            case .tallies: return 0.2
-            case .groups: return 0.35
-            case .duplicates: return 0.6
-            case .themes: return 0.75
-            case .representativeness: return 0.9
-            case .saving: return 0.95
-            case .done: return 1
+            case .snapshot: return 0.35
+            case .tallies: return 0.02
+            case .groups: return 0.18
+            case .duplicates: return 0.27
+            case .themes: return 0.1
+            case .representativeness: return 0.01
+            case .saving: return 0.07
+            case .done: return 0
             }
         }
+
+        public var progress: Double {
+            let all = Stage.allCases
+            let total = all.reduce(0) { $0 + $1.weight }
+            let before = all.prefix { $0 != self }.reduce(0) { $0 + $1.weight }
+            return self == .done ? 1 : before / total
+        }
+
+        /// The run's progress when `fraction` (0…1) of this step is done.
+        public func progress(within fraction: Double) -> Double {
+            let total = Stage.allCases.reduce(0) { $0 + $1.weight }
+            return min(1, progress + weight / total * min(1, max(0, fraction)))
+        }
+    }
+
+    /// Progress within a step: `done` of `total` `unit` ("votes", "texts"), and the run's fraction.
+    public struct Progress: Sendable, Equatable {
+        public var stage: Stage
+        public var done: Int
+        public var total: Int
+        public var unit: String
+        public var fraction: Double
+        /// A note on how the step runs ("incremental: 10000 vote changes since run 3").
+        public var note: String?
     }
 
     public enum Failure: Error, CustomStringConvertible {
@@ -62,49 +99,83 @@ public enum Synthesis {
     }
 
     /// Runs a started run to its end and returns it as stored (succeeded or failed). Errors are
-    /// recorded in the run, not thrown, so a detached task loses nothing.
+    /// recorded in the run, not thrown, so a detached task loses nothing. `progress` is called once as
+    /// each step starts; `detail` also within steps (rows read so far), and the run row follows it.
     @discardableResult
     public static func execute(
         _ run: SynthesisRun, store: any SynthesisStore, clock: any Clock, options: Options = .init(),
-        progress: @Sendable (Stage, Double) -> Void = { _, _ in }
+        progress: @Sendable (Stage, Double) -> Void = { _, _ in }, detail: @escaping @Sendable (Progress) -> Void = { _ in }
     ) async -> SynthesisRun {
         var current = run
-        func report(_ stage: Stage) async throws {
+        let writer = RunProgressWriter(store: store, runID: run.id, clock: clock)
+        func report(_ stage: Stage, note: String? = nil) async throws {
             progress(stage, stage.progress)
-            try await store.updateSynthesisRun(id: run.id, stage: stage.rawValue, progress: stage.progress, at: clock.now())
+            detail(Progress(stage: stage, done: 0, total: 0, unit: "", fraction: stage.progress, note: note))
+            try await writer.boundary(stage: stage.rawValue, progress: stage.progress)
         }
         do {
             try await report(.snapshot)
-            guard let snapshot = try await store.synthesisSnapshot(consultationID: run.consultationID) else {
-                throw Failure.consultationNotFound(run.consultationID)
+            let throttle = ProgressThrottle()
+            let reading: (Input) -> Void = { input in
+                guard let frame = input.frame else { return }
+                // NB: a text row weighs ~10 vote rows when read.
+                let total = frame.voteCount + 10 * frame.textCount
+                let done = min(input.votesRead, frame.voteCount) + 10 * input.textsRead
+                let fraction = Stage.snapshot.progress(within: total == 0 ? 1 : Double(done) / Double(total))
+                guard throttle.due(fraction) else { return }
+                let (n, of, unit) = input.textsRead > 0 ? (input.textsRead, frame.textCount, "texts") : (input.votesRead, frame.voteCount, "votes")
+                detail(Progress(stage: .snapshot, done: n, total: of, unit: unit, fraction: fraction))
+                Task { await writer.within(stage: Stage.snapshot.rawValue, progress: fraction) }
             }
-            // Each step reports before it starts, so a page polling the run sees where it is.
-            try await report(.tallies)
-            let refs = snapshot.targets.map { ref($0, options) }
-            var targetIndex: [Target: Int] = [:]
-            for (i, t) in snapshot.targets.enumerated() { targetIndex[t.target] = i }
-            let (tallies, kinds) = computeTallies(snapshot, refs: refs, targetIndex: targetIndex)
-            try await report(.groups)
-            let groups = computeGroups(snapshot, refs: refs, targetIndex: targetIndex, options: options)
-            try await report(.duplicates)
-            let clusters = computeClusters(snapshot, options: options)
-            try await report(.themes)
-            let themes = computeThemes(snapshot, tallies: tallies, groups: groups, options: options.themes, excerptLength: options.excerptLength)
+            var result: (report: SynthesisReport, state: State, watermark: SynthesisWatermark)?
+            if options.incremental, let saved = try await store.synthesisState(consultationID: run.consultationID),
+               let state = State.decode(saved.payload) {
+                let input = Input(onProgress: reading)
+                guard try await store.scanSynthesis(
+                    consultationID: run.consultationID, parts: [], changesAfter: saved.watermark.voteSequence, chunkSize: options.chunkSize,
+                    into: input), let frame = input.frame
+                else { throw Failure.consultationNotFound(run.consultationID) }
+                if frame.watermark.texts == saved.watermark.texts,
+                   let updated = applyChanges(input.changes, to: state, frame: frame, options: options) {
+                    try await report(.tallies, note: "incremental: \(input.changes.count) vote changes since run \(saved.runID)")
+                    let refs = frame.targets.map { ref($0, options) }
+                    let (tallies, kinds) = talliesReport(updated, frame: frame, refs: refs)
+                    try await report(.groups)
+                    try await report(.duplicates)
+                    try await report(.themes)
+                    var incremental = SynthesisReport(
+                        consultationID: frame.consultation.id, computedAt: clock.now(), duplicateThreshold: options.duplicateThreshold,
+                        tallies: tallies, kinds: kinds, groups: updated.groups, clusters: updated.clusters)
+                    // NB: the texts did not change (same fingerprint), so the themes' members did not either; their
+                    // support is re-read from the updated tallies and group counts.
+                    incremental.themes = updated.themes.map { withSupport($0, tallies: tallies, groups: updated.groups) }
+                    result = (incremental, updated, frame.watermark)
+                }
+            }
+            if result == nil {
+                let input = Input(onProgress: reading)
+                guard try await store.scanSynthesis(
+                    consultationID: run.consultationID, parts: .all, changesAfter: nil, chunkSize: options.chunkSize, into: input),
+                    let frame = input.frame
+                else { throw Failure.consultationNotFound(run.consultationID) }
+                let full = try await analyse(input, at: clock.now(), options: options) { try await report($0) }
+                result = (full.report, full.state, frame.watermark)
+            }
+            guard var result else { throw Failure.consultationNotFound(run.consultationID) }
             try await report(.representativeness)
             // NB: the dashboard's own computation, summarised; a store without profiles (a bare SynthesisStore) has none.
-            var representativeness: SynthesisReport.Representativeness?
             if let full = store as? any Store, let computed = try await Reweighting.run(store: full, consultationID: run.consultationID) {
-                representativeness = summarise(computed.figures)
+                result.report.representativeness = summarise(computed.figures)
             }
-            var result = SynthesisReport(
-                consultationID: snapshot.consultation.id, computedAt: clock.now(), duplicateThreshold: options.duplicateThreshold,
-                tallies: tallies, kinds: kinds, groups: groups, clusters: clusters)
-            result.themes = themes
-            result.representativeness = representativeness
             try await report(.saving)
-            let json = try SynthesisReport.encoder.encode(result)
+            let json = try SynthesisReport.encoder.encode(result.report)
             try await store.finishSynthesisRun(id: run.id, result: json, failure: nil, at: clock.now())
+            // NB: the state is kept after the result: a run that failed to save it leaves the previous
+            // state, whose watermark is older, so the next run replays more changes, never fewer.
+            try await store.saveSynthesisState(SynthesisState(
+                consultationID: run.consultationID, runID: run.id, watermark: result.watermark, payload: try result.state.encoded()))
             progress(.done, 1)
+            detail(Progress(stage: .done, done: 0, total: 0, unit: "", fraction: 1))
             current.status = .succeeded
             current.stage = Stage.done.rawValue
             current.progress = 1
@@ -120,21 +191,48 @@ public enum Synthesis {
     public static func compute(
         _ snapshot: SynthesisSnapshot, at now: Date, options: Options = .init(), stage: (Stage) -> Void = { _ in }
     ) -> SynthesisReport {
-        stage(.tallies)
+        let input = Input.from(snapshot)
+        var state = initialState(input)
         let refs = snapshot.targets.map { ref($0, options) }
-        var targetIndex: [Target: Int] = [:]
-        for (i, t) in snapshot.targets.enumerated() { targetIndex[t.target] = i }
-        let (tallies, kinds) = computeTallies(snapshot, refs: refs, targetIndex: targetIndex)
+        stage(.tallies)
+        let (tallies, kinds) = talliesReport(state, frame: input.frame!, refs: refs)
         stage(.groups)
-        let groups = computeGroups(snapshot, refs: refs, targetIndex: targetIndex, options: options)
+        let groups = computeGroups(input, state: &state, refs: refs, options: options)
         stage(.duplicates)
-        let clusters = computeClusters(snapshot, options: options)
+        let clusters = computeClusters(input, options: options)
         stage(.themes)
         var report = SynthesisReport(
             consultationID: snapshot.consultation.id, computedAt: now, duplicateThreshold: options.duplicateThreshold,
             tallies: tallies, kinds: kinds, groups: groups, clusters: clusters)
-        report.themes = computeThemes(snapshot, tallies: tallies, groups: groups, options: options.themes, excerptLength: options.excerptLength)
+        report.themes = computeThemes(input, tallies: tallies, groups: groups, options: options.themes, excerptLength: options.excerptLength)
         return report
+    }
+
+    /// The full analysis of a scanned input; frees votes and texts as soon as they are no longer needed.
+    static func analyse(
+        _ input: Input, at now: Date, options: Options, stage: (Stage) async throws -> Void
+    ) async throws -> (report: SynthesisReport, state: State) {
+        let frame = input.frame!
+        try await stage(.tallies)
+        var state = initialState(input)
+        let refs = frame.targets.map { ref($0, options) }
+        let (tallies, kinds) = talliesReport(state, frame: frame, refs: refs)
+        try await stage(.groups)
+        let groups = computeGroups(input, state: &state, refs: refs, options: options)
+        input.dropVotes()
+        try await stage(.duplicates)
+        let clusters = computeClusters(input, options: options)
+        try await stage(.themes)
+        let themes = computeThemes(input, tallies: tallies, groups: groups, options: options.themes, excerptLength: options.excerptLength)
+        input.dropTexts()
+        state.groups = groups
+        state.clusters = clusters
+        state.themes = themes
+        var report = SynthesisReport(
+            consultationID: frame.consultation.id, computedAt: now, duplicateThreshold: options.duplicateThreshold,
+            tallies: tallies, kinds: kinds, groups: groups, clusters: clusters)
+        report.themes = themes
+        return (report, state)
     }
 
     static func key(_ t: Target) -> String { "\(t.kindName):\(t.id)" }
@@ -158,64 +256,144 @@ public enum Synthesis {
 
     // MARK: Tallies
 
-    static func computeTallies(
-        _ s: SynthesisSnapshot, refs: [SynthesisReport.TargetRef], targetIndex: [Target: Int]
-    ) -> ([SynthesisReport.TallyRow], [SynthesisReport.KindRow]) {
-        var perTarget = [[(kind: String, choice: Tallies.Choice)]](repeating: [], count: s.targets.count)
-        var perKind: [String: (voters: Set<ID>, votes: [Tallies.Choice])] = [:]
-        for v in s.votes {
-            guard let i = targetIndex[v.target] else { continue }
-            let kind = (s.participants[v.participantID]?.kind ?? .citizen).rawValue
-            perTarget[i].append((kind, choice(v.value)))
-            perKind[kind, default: ([], [])].voters.insert(v.participantID)
-            perKind[kind, default: ([], [])].votes.append(choice(v.value))
+    /// The counts of a freshly scanned input.
+    static func initialState(_ input: Input) -> State {
+        let frame = input.frame!
+        let kinds = State.kinds.count
+        var state = State(groups: .init(voters: 0, clustered: 0, groups: [], points: [], consensus: [], divisive: []), clusters: [])
+        state.targets = frame.targets.map(\.target)
+        state.counts = [Int32](repeating: 0, count: frame.targets.count * kinds * 3)
+        state.participantIDs = frame.participants.map(\.id)
+        state.participantKinds = frame.participants.map { UInt8(State.kindIndex($0.kind)) }
+        state.participantVotes = [Int32](repeating: 0, count: frame.participants.count)
+        state.participantGroups = [Int8](repeating: -1, count: frame.participants.count)
+        for i in 0..<input.voteValue.count {
+            let p = Int(input.voteParticipant[i])
+            // 1 agree → 0, 0 mixed → 1, −1 disagree → 2.
+            state.counts[State.slot(Int(input.voteTarget[i]), Int(state.participantKinds[p]), 1 - Int(input.voteValue[i]))] += 1
+            state.participantVotes[p] += 1
         }
-        var live: [Tallies.Count] = []
+        state.groupVotes = input.voteValue.count
+        return state
+    }
+
+    /// The ranked tallies and the per-kind rows, from the counts.
+    static func talliesReport(
+        _ state: State, frame: SynthesisFrame, refs: [SynthesisReport.TargetRef]
+    ) -> ([SynthesisReport.TallyRow], [SynthesisReport.KindRow]) {
+        let kinds = State.kinds
+        var live: [SynthesisReport.Counts] = []
         var combined: [(id: Int, count: Tallies.Count)] = []
-        for (i, t) in s.targets.enumerated() {
-            let count = Tallies.count(perTarget[i].map(\.choice))
-            live.append(count)
+        live.reserveCapacity(frame.targets.count)
+        combined.reserveCapacity(frame.targets.count)
+        var kindTotals = [SynthesisReport.Counts](repeating: .init(), count: kinds.count)
+        for (i, t) in frame.targets.enumerated() {
+            var c = SynthesisReport.Counts()
+            for k in 0..<kinds.count {
+                let a = Int(state.counts[State.slot(i, k, 0)]), m = Int(state.counts[State.slot(i, k, 1)]), d = Int(state.counts[State.slot(i, k, 2)])
+                c.agree += a; c.mixed += m; c.disagree += d
+                kindTotals[k].agree += a; kindTotals[k].mixed += m; kindTotals[k].disagree += d
+            }
+            live.append(c)
             let base = t.importedTally ?? .zero
-            combined.append((i, count + Tallies.Count(agree: base.agree, mixed: base.mixed, disagree: base.disagree)))
+            combined.append((i, Tallies.Count(agree: c.agree + base.agree, mixed: c.mixed + base.mixed, disagree: c.disagree + base.disagree)))
         }
         let ranked = Tallies.rankByAgreement(combined)
         let rows = ranked.enumerated().map { rank, r -> SynthesisReport.TallyRow in
             let i = r.id
             var byKind: [String: SynthesisReport.Counts] = [:]
-            for (k, c) in Tallies.breakdown(perTarget[i]) {
-                byKind[k] = .init(agree: c.agree, mixed: c.mixed, disagree: c.disagree)
+            for (k, kind) in kinds.enumerated() {
+                let c = SynthesisReport.Counts(
+                    agree: Int(state.counts[State.slot(i, k, 0)]), mixed: Int(state.counts[State.slot(i, k, 1)]),
+                    disagree: Int(state.counts[State.slot(i, k, 2)]))
+                if c.total > 0 { byKind[kind.rawValue] = c }
             }
-            let l = live[i]
             return .init(
-                rank: rank + 1, target: refs[i], live: .init(agree: l.agree, mixed: l.mixed, disagree: l.disagree),
-                imported: s.targets[i].importedTally.map(SynthesisReport.Counts.init), wilson: r.score, byKind: byKind)
+                rank: rank + 1, target: refs[i], live: live[i], imported: frame.targets[i].importedTally.map(SynthesisReport.Counts.init),
+                wilson: r.score, byKind: byKind)
         }
-        let kinds = ParticipantKind.allCases.compactMap { k -> SynthesisReport.KindRow? in
-            guard let entry = perKind[k.rawValue] else { return nil }
-            let c = Tallies.count(entry.votes)
-            return .init(kind: k.rawValue, voters: entry.voters.count, counts: .init(agree: c.agree, mixed: c.mixed, disagree: c.disagree))
+        var voters = [Int](repeating: 0, count: kinds.count)
+        for (p, n) in state.participantVotes.enumerated() where n > 0 { voters[Int(state.participantKinds[p])] += 1 }
+        let kindRows = kinds.enumerated().compactMap { k, kind -> SynthesisReport.KindRow? in
+            guard voters[k] > 0 else { return nil }
+            return .init(kind: kind.rawValue, voters: voters[k], counts: kindTotals[k])
         }
-        return (rows, kinds)
+        return (rows, kindRows)
+    }
+
+    /// The state after `changes`, or nil when the changes cannot be replayed on it (targets changed,
+    /// counts out of step with the store's counters, or too many changes since the groups were computed):
+    /// the run then starts from scratch.
+    static func applyChanges(_ changes: [SynthesisVoteChange], to saved: State, frame: SynthesisFrame, options: Options) -> State? {
+        guard saved.targets == frame.targets.map(\.target) else { return nil }
+        var state = saved
+        var targetIndex: [Target: Int] = [:]
+        targetIndex.reserveCapacity(state.targets.count)
+        for (i, t) in state.targets.enumerated() { targetIndex[t] = i }
+        var participantIndex: [ID: Int] = [:]
+        participantIndex.reserveCapacity(state.participantIDs.count)
+        for (i, id) in state.participantIDs.enumerated() { participantIndex[id] = i }
+        let groupCount = state.groups.groups.count
+        for c in changes {
+            guard let t = targetIndex[c.target] else { return nil }
+            let p: Int
+            if let known = participantIndex[c.participantID] { p = known } else {
+                p = state.participantIDs.count
+                participantIndex[c.participantID] = p
+                state.participantIDs.append(c.participantID)
+                state.participantKinds.append(UInt8(State.kindIndex(c.kind)))
+                state.participantVotes.append(0)
+                state.participantGroups.append(-1)
+            }
+            let k = Int(state.participantKinds[p])
+            let g = Int(state.participantGroups[p])
+            let key = Synthesis.key(c.target)
+            if let old = c.old, let o = State.choiceIndex(old) {
+                let slot = State.slot(t, k, o)
+                guard state.counts[slot] > 0, state.participantVotes[p] > 0 else { return nil }
+                state.counts[slot] -= 1
+                state.participantVotes[p] -= 1
+                if g >= 0, g < groupCount, var row = state.groups.byGroup?[key] {
+                    switch o { case 0: row[g].agree -= 1; case 1: row[g].mixed -= 1; default: row[g].disagree -= 1 }
+                    state.groups.byGroup?[key] = row
+                }
+            }
+            if let new = c.new, let n = State.choiceIndex(new) {
+                state.counts[State.slot(t, k, n)] += 1
+                state.participantVotes[p] += 1
+                if g >= 0, g < groupCount, state.groups.byGroup != nil {
+                    var row = state.groups.byGroup?[key] ?? Array(repeating: SynthesisReport.Counts(), count: groupCount)
+                    switch n { case 0: row[g].agree += 1; case 1: row[g].mixed += 1; default: row[g].disagree += 1 }
+                    state.groups.byGroup?[key] = row
+                }
+            }
+        }
+        state.changesSinceGroups += changes.count
+        // NB: the counters kept by the store must agree with the replayed counts; otherwise something
+        // changed votes without an event (or the state is stale) and only a full run is right.
+        guard state.totalVotes == frame.voteCount else { return nil }
+        guard Double(state.changesSinceGroups) <= options.groupRefreshShare * Double(max(state.groupVotes, 1)) else { return nil }
+        state.groups.voters = state.participantVotes.lazy.filter { $0 > 0 }.count
+        return state
     }
 
     // MARK: Opinion groups
 
     static func computeGroups(
-        _ s: SynthesisSnapshot, refs: [SynthesisReport.TargetRef], targetIndex: [Target: Int], options: Options
+        _ input: Input, state: inout State, refs: [SynthesisReport.TargetRef], options: Options
     ) -> SynthesisReport.Groups {
-        var rowOf: [ID: Int] = [:]
+        let frame = input.frame!
+        // Matrix rows: participants with at least one opinion vote, ascending id (frame order).
+        var rowOf = [Int32](repeating: -1, count: frame.participants.count)
         var participantIDs: [ID] = []
+        for (p, n) in state.participantVotes.enumerated() where n > 0 && p < rowOf.count {
+            rowOf[p] = Int32(participantIDs.count)
+            participantIDs.append(frame.participants[p].id)
+        }
         var votes: [OpinionGroups.Vote] = []
-        votes.reserveCapacity(s.votes.count)
-        for v in s.votes {
-            guard let t = targetIndex[v.target], v.value != .useful else { continue }
-            let r: Int
-            if let known = rowOf[v.participantID] { r = known } else {
-                r = participantIDs.count
-                rowOf[v.participantID] = r
-                participantIDs.append(v.participantID)
-            }
-            votes.append(.init(participant: r, target: t, value: v.value == .agree ? 1 : (v.value == .disagree ? -1 : 0)))
+        votes.reserveCapacity(input.voteValue.count)
+        for i in 0..<input.voteValue.count {
+            votes.append(.init(participant: Int(rowOf[Int(input.voteParticipant[i])]), target: Int(input.voteTarget[i]), value: input.voteValue[i]))
         }
         let empty = SynthesisReport.Groups(voters: participantIDs.count, clustered: 0, groups: [], points: [], consensus: [], divisive: [])
         guard !participantIDs.isEmpty, !refs.isEmpty,
@@ -228,9 +406,14 @@ public enum Synthesis {
         let pseudonyms = pseudonymOrder(count: participantIDs.count, seed: options.pseudonymSeed)
         let width = max(4, String(participantIDs.count).count)
         var points: [SynthesisReport.Point] = []
+        var placed = 0
         for r in 0..<participantIDs.count where r < result.coordinates.count {
             let p = result.coordinates[r]
             guard p.x.isFinite, p.y.isFinite else { continue }
+            placed += 1
+            // NB: past `mapPoints`, the map keeps the participants with the lowest pseudonym numbers: the
+            // pseudonyms are a random permutation, so that is a uniform sample, fixed by the pseudonym seed.
+            guard pseudonyms[r] < options.mapPoints else { continue }
             let number = String(pseudonyms[r] + 1)
             points.append(.init(
                 participant: "P" + String(repeating: "0", count: max(0, width - number.count)) + number,
@@ -238,6 +421,10 @@ public enum Synthesis {
         }
         // NB: sorted by pseudonym so that the order of the rows says nothing about account ids.
         points.sort { $0.participant < $1.participant }
+        for p in 0..<rowOf.count where rowOf[p] >= 0 {
+            let r = Int(rowOf[p])
+            if r < result.participantGroups.count, let g = result.participantGroups[r] { state.participantGroups[p] = Int8(clamping: g) }
+        }
         let groups = result.groups.enumerated().map { g, group in
             SynthesisReport.Group(
                 index: g, size: group.members.count,
@@ -249,19 +436,26 @@ public enum Synthesis {
         // How each group voted on each target, for the per-article synthesis.
         var byGroup: [String: [SynthesisReport.Counts]] = [:]
         if !result.groups.isEmpty {
+            var counts = [SynthesisReport.Counts](repeating: .init(), count: refs.count * result.groups.count)
+            var seen = [Bool](repeating: false, count: refs.count)
             for v in votes {
                 guard v.participant < result.participantGroups.count, let g = result.participantGroups[v.participant], g < result.groups.count
                 else { continue }
-                var row = byGroup[refs[v.target].key] ?? Array(repeating: SynthesisReport.Counts(), count: result.groups.count)
-                if v.value > 0 { row[g].agree += 1 } else if v.value < 0 { row[g].disagree += 1 } else { row[g].mixed += 1 }
-                byGroup[refs[v.target].key] = row
+                let i = v.target * result.groups.count + g
+                if v.value > 0 { counts[i].agree += 1 } else if v.value < 0 { counts[i].disagree += 1 } else { counts[i].mixed += 1 }
+                seen[v.target] = true
+            }
+            for t in 0..<refs.count where seen[t] {
+                byGroup[refs[t].key] = Array(counts[(t * result.groups.count)..<((t + 1) * result.groups.count)])
             }
         }
-        return .init(
+        var out = SynthesisReport.Groups(
             voters: participantIDs.count, clustered: result.clusteredCount, groups: groups, points: points,
             consensus: result.consensus.map { .init(target: refs[$0.target], score: $0.score) },
             divisive: result.groups.count >= 2 ? result.divisive.map { .init(target: refs[$0.target], score: $0.score) } : [],
             byGroup: result.groups.isEmpty ? nil : byGroup)
+        if placed > points.count { out.placed = placed }
+        return out
     }
 
     /// A random permutation of 0..<count: the pseudonym number of each matrix row.
@@ -279,20 +473,26 @@ public enum Synthesis {
 
     // MARK: Duplicates and campaigns
 
-    static func computeClusters(_ s: SynthesisSnapshot, options: Options) -> [SynthesisReport.Cluster] {
-        guard s.texts.count >= 2, let detector = try? DuplicateDetector(threshold: options.duplicateThreshold) else { return [] }
-        let items = s.texts.map { t in
-            DuplicateCampaignContribution(
-                id: String(t.contributionID), text: t.text,
-                authorID: t.authorID.map { "p\($0)" } ?? "c\(t.contributionID)",
-                authorCreatedAt: t.authorID.flatMap { s.participants[$0]?.createdAt }, submittedAt: t.createdAt)
+    static func computeClusters(_ input: Input, options: Options) -> [SynthesisReport.Cluster] {
+        let texts = input.texts
+        guard texts.count >= 2, let detector = try? DuplicateDetector(threshold: options.duplicateThreshold) else { return [] }
+        // NB: the detector keeps one normal form and a 256-byte signature per text: ~600 bytes a text,
+        // so a million texts stay well under a gigabyte. Campaign signals are computed per cluster only.
+        let clustering = detector.analyze(texts.bodies)
+        let frame = input.frame!
+        func item(_ i: Int) -> DuplicateCampaignContribution {
+            let author = texts.authors[i]
+            return DuplicateCampaignContribution(
+                id: String(texts.ids[i]), text: "", authorID: author.map { "p\($0)" } ?? "c\(texts.ids[i])",
+                authorCreatedAt: author.flatMap { input.participantIndex[$0] }.map { frame.participants[Int($0)].createdAt },
+                submittedAt: texts.createdAt[i])
         }
-        var byID: [String: SynthesisSnapshot.TextItem] = [:]
-        for t in s.texts { byID[String(t.contributionID)] = t }
-        let reports = detector.campaigns(items, rule: options.campaignRule)
-            .sorted { $0.size != $1.size ? $0.size > $1.size : (Int($0.memberIDs[0]) ?? 0) < (Int($1.memberIDs[0]) ?? 0) }
-        return reports.enumerated().map { i, r in
-            SynthesisReport.Cluster(
+        let reports = clustering.clusters
+            .map { members in (members: members, report: DuplicateDetector.report(members: members.map(item), rule: options.campaignRule)) }
+            .sorted { $0.members.count != $1.members.count ? $0.members.count > $1.members.count : texts.ids[$0.members[0]] < texts.ids[$1.members[0]] }
+        return reports.enumerated().map { i, entry in
+            let r = entry.report
+            return SynthesisReport.Cluster(
                 index: i, size: r.size, distinctAuthors: r.distinctAuthors, isBurst: r.isBurst,
                 reasons: r.reasons.map { reason in
                     switch reason {
@@ -300,12 +500,42 @@ public enum Synthesis {
                     case .repeatedByOneAuthor(_, let n): return "one_author:\(n)"
                     }
                 },
-                members: r.memberIDs.compactMap { id in
-                    byID[id].map {
-                        .init(contributionID: $0.contributionID, kind: $0.kind, excerpt: excerpt($0.text, options.excerptLength),
-                              articleID: $0.articleID, parentID: $0.parentID)
-                    }
+                members: entry.members.map { m in
+                    .init(contributionID: texts.ids[m], kind: texts.kinds[m], excerpt: excerpt(texts.bodies[m], options.excerptLength),
+                          articleID: texts.articleIDs[m], parentID: texts.parentIDs[m])
                 })
         }
+    }
+}
+
+/// Writes the run row's progress: at every step (errors thrown), and within steps (best effort,
+/// never backwards, at most every percent).
+actor RunProgressWriter {
+    let store: any SynthesisStore
+    let runID: ID
+    let clock: any Clock
+    private var written = -1.0
+
+    init(store: any SynthesisStore, runID: ID, clock: any Clock) { self.store = store; self.runID = runID; self.clock = clock }
+
+    func boundary(stage: String, progress: Double) async throws {
+        written = max(written, progress)
+        try await store.updateSynthesisRun(id: runID, stage: stage, progress: progress, at: clock.now())
+    }
+
+    func within(stage: String, progress: Double) async {
+        guard progress > written else { return }
+        written = progress
+        try? await store.updateSynthesisRun(id: runID, stage: stage, progress: progress, at: clock.now())
+    }
+}
+
+/// Lets progress through at most once per percent of the run.
+final class ProgressThrottle: @unchecked Sendable {
+    private var last = -1.0
+    func due(_ fraction: Double) -> Bool {
+        guard fraction >= last + 0.01 else { return false }
+        last = fraction
+        return true
     }
 }

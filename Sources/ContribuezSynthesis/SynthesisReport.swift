@@ -89,6 +89,9 @@ public struct SynthesisReport: Sendable, Codable, Equatable {
         public var divisive: [Scored]
         /// Per target key, the votes of each group on it (index = group index). Absent in older reports.
         public var byGroup: [String: [Counts]]? = nil
+        /// Participants placed on the map when `points` holds only a sample of them (issue 14: at most
+        /// `Synthesis.Options.mapPoints`); absent when every placed participant is in `points`.
+        public var placed: Int? = nil
     }
 
     public struct ClusterMember: Sendable, Codable, Equatable {

@@ -68,10 +68,14 @@ struct AnalyzeDuplicates: AsyncParsableCommand {
 }
 
 struct AnalyzeConsultation: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "consultation", abstract: "Run the synthesis of a consultation and store its results.")
+    static let configuration = CommandConfiguration(
+        commandName: "consultation", abstract: "Run the synthesis of a consultation and store its results.",
+        discussion: "Prints each step with its time and memory (resident and peak), and the rows read within the reading step.")
     @OptionGroup var db: DatabaseOptions
     @Argument(help: "Id of the consultation.") var id: Int64
     @Option(name: .long, help: "Jaccard threshold of near-identical texts, in (0, 1].") var threshold: Double = 0.7
+    @Flag(name: .long, help: "Start from the previous run's state when it can be replayed (vote changes since it), else from scratch.")
+    var incremental = false
 
     func validate() throws {
         guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], got \(threshold)") }
@@ -82,22 +86,29 @@ struct AnalyzeConsultation: AsyncParsableCommand {
         guard try await store.consultation(id: id) != nil else { throw ValidationError("no consultation with the id \(id)") }
         var options = Synthesis.Options()
         options.duplicateThreshold = threshold
+        options.incremental = incremental
         let clock = SystemClock()
         guard let run = try await Synthesis.start(store: store, consultationID: id, clock: clock, options: options) else {
             synthesisStderr("error: a synthesis of consultation \(id) is already running")
             throw ExitCode(3)
         }
         let terminal = isatty(STDOUT_FILENO) == 1
-        let done = await Synthesis.execute(run, store: store, clock: clock, options: options) { stage, fraction in
-            if terminal {
-                let width = 30, filled = Int((fraction * Double(width)).rounded())
-                let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-                let line = "\r[\(bar)] \(Int(fraction * 100))% \(stage.rawValue)".padding(toLength: 60, withPad: " ", startingAt: 0)
-                FileHandle.standardOutput.write(Data((line + (stage == .done ? "\n" : "")).utf8))
+        let steps = StepClock()
+        let done = await Synthesis.execute(run, store: store, clock: clock, options: options, detail: { p in
+            let line: String
+            if p.total > 0 {
+                line = "  \(p.stage.rawValue): \(p.unit) \(grouped(p.done)) / \(grouped(p.total))  (\(Int(p.fraction * 100))%)"
             } else {
-                print("progress \(Int(fraction * 100))% \(stage.rawValue)")
+                if let finished = steps.next(p.stage.rawValue) { print(finished) }
+                line = "\(p.stage.rawValue) (\(Int(p.fraction * 100))%)" + (p.note.map { " — \($0)" } ?? "")
             }
-        }
+            if terminal && p.total > 0 {
+                FileHandle.standardOutput.write(Data(("\r" + line.padding(toLength: 70, withPad: " ", startingAt: 0)).utf8))
+            } else {
+                if terminal { FileHandle.standardOutput.write(Data("\n".utf8)) }
+                print(line)
+            }
+        })
         switch done.status {
         case .succeeded:
             if let stored = try await store.latestSynthesisResult(consultationID: id),
@@ -107,6 +118,34 @@ struct AnalyzeConsultation: AsyncParsableCommand {
         default:
             synthesisStderr("error: synthesis run \(done.id) failed: \(done.failure ?? "unknown")")
             throw ExitCode(1)
+        }
+    }
+}
+
+/// 10000000 → "10,000,000".
+private func grouped(_ n: Int) -> String {
+    let digits = Array(String(n))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+    }
+    return out
+}
+
+/// Times the steps of a run and reads the process's memory at each boundary (VmRSS, VmHWM).
+private final class StepClock: @unchecked Sendable {
+    private var current: (name: String, start: Date)?
+    private let lock = NSLock()
+
+    /// Starts step `name`; returns the line describing the step that just ended.
+    func next(_ name: String) -> String? {
+        lock.withLock {
+            defer { current = (name, Date()) }
+            guard let c = current else { return nil }
+            let seconds = Date().timeIntervalSince(c.start)
+            let memory = ProcessMemory.current().map { " rss \($0.resident >> 20) MB, peak \($0.peak >> 20) MB" } ?? ""
+            return "  step \(c.name): \(String(format: "%.1f", seconds)) s,\(memory)"
         }
     }
 }

@@ -5,7 +5,7 @@ import ContribuezWeb
 import Foundation
 
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Demonstration and benchmark data.", subcommands: [DemoGenerate.self])
+    static let configuration = CommandConfiguration(abstract: "Demonstration and benchmark data.", subcommands: [DemoGenerate.self, DemoVote.self])
 }
 
 /// `contribuez demo generate`: a large synthetic consultation for load benchmarks.
@@ -45,5 +45,25 @@ struct DemoGenerate: AsyncParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         print("generated consultation \(g.consultation.id): \(g.articles) articles, \(g.participants) participants, \(g.contributions) contributions, \(g.votes) votes in \(String(format: "%.1f", seconds)) s")
+        let campaignCopies = g.contributionCampaigns.filter { $0 >= 0 }.count
+        print("planted: \(GeneratedPlan.themes.count) themes (\(GeneratedPlan.themes.map(\.name).joined(separator: ", "))), \(GeneratedPlan.campaigns.count) campaign letters (\(campaignCopies) copies), \(GeneratedPlan.groupShares.count) opinion groups (shares \(GeneratedPlan.groupShares.map { String(Int($0 * 100)) + " %" }.joined(separator: ", ")))")
+    }
+}
+
+/// `contribuez demo vote`: new votes on a generated consultation, through the ordinary path.
+struct DemoVote: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vote", abstract: "Cast new opinion votes on a consultation (for incremental synthesis benchmarks).")
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "Id of the consultation.") var id: Int64
+    @Option(help: "Votes to cast.") var votes: Int = 10_000
+    @Option(help: "Seed of the generator.") var seed: UInt64 = 2
+
+    func run() async throws {
+        guard !db.database.contains("://") else { throw ValidationError("demo vote writes an SQLite file; give --database a path") }
+        let store = try SQLiteStore(path: db.database, keys: try db.keys())
+        let started = Date()
+        let n = try await store.addGeneratedVotes(consultationID: id, count: votes, seed: seed, now: Date())
+        print("cast \(n) votes on consultation \(id) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }

@@ -276,4 +276,75 @@ struct StoreConformanceTests {
         #expect(args.items.first?.contribution.importedTally == Tally(useful: 4))
         #expect(args.items.first?.contribution.parentID != nil)
     }
+
+    @Test("a synthesis scan streams votes and texts in chunks, and replays the net vote changes after a watermark", arguments: Backend.all)
+    func synthesisScan(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let target = Target.article(f.article.id)
+        _ = try await f.store.castVote(participantID: f.alice.id, target: target, value: .agree, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: f.bob.id, target: target, value: .mixed, at: Fixture.t0)
+        for i in 0..<5 { _ = try await f.argument("Argument numéro \(i) sur les données ouvertes", at: Double(i)) }
+        let before = ScanLog()
+        _ = try await f.store.scanSynthesis(consultationID: f.consultation.id, parts: .all, changesAfter: nil, chunkSize: 2, into: before)
+        let mark = try #require(before.frames.first?.watermark)
+        // act: Alice changes her mind twice, Bob withdraws, a third voter arrives and leaves, Bob's useful vote is ignored.
+        let carol = try await f.store.createParticipant(NewParticipant(email: "carol@example.fr", displayName: "Carol", kind: .company, organization: "SA", createdAt: Fixture.t0), passwordHash: "h")
+        _ = try await f.store.castVote(participantID: f.alice.id, target: target, value: .mixed, at: Fixture.t0 + 1)
+        _ = try await f.store.castVote(participantID: f.alice.id, target: target, value: .disagree, at: Fixture.t0 + 2)
+        _ = try await f.store.withdrawVote(participantID: f.bob.id, target: target, at: Fixture.t0 + 3)
+        _ = try await f.store.castVote(participantID: carol.id, target: target, value: .agree, at: Fixture.t0 + 4)
+        _ = try await f.store.withdrawVote(participantID: carol.id, target: target, at: Fixture.t0 + 5)
+        let after = ScanLog()
+        let found = try await f.store.scanSynthesis(
+            consultationID: f.consultation.id, parts: [], changesAfter: mark.voteSequence, chunkSize: 10, into: after)
+        let missing = try await f.store.scanSynthesis(consultationID: 987_654, parts: .all, changesAfter: nil, chunkSize: 10, into: ScanLog())
+        // check
+        #expect(before.voteChunks.map(\.count) == [2])
+        #expect(before.textChunks.map(\.count) == [2, 2, 1])
+        #expect(before.frames.first?.participants.map(\.id) == [f.alice.id, f.bob.id])
+        #expect(before.frames.first?.voteCount == 2 && before.frames.first?.textCount == 5)
+        #expect(found && !missing)
+        #expect(after.voteChunks.isEmpty && after.textChunks.isEmpty)
+        let frame = try #require(after.frames.first)
+        #expect(frame.watermark.voteSequence > mark.voteSequence && frame.watermark.texts == mark.texts && frame.voteCount == 1)
+        let changes = after.changes.sorted { $0.participantID < $1.participantID }
+        #expect(changes == [
+            SynthesisVoteChange(participantID: f.alice.id, kind: .citizen, target: target, old: .agree, new: .disagree),
+            SynthesisVoteChange(participantID: f.bob.id, kind: .association, target: target, old: .mixed, new: nil),
+        ], "Carol's vote came and went: no net change")
+    }
+
+    @Test("a synthesis state is kept per consultation, the newest replacing the previous one", arguments: Backend.all)
+    func synthesisState(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let run = try #require(try await f.store.startSynthesisRun(consultationID: f.consultation.id, at: Fixture.t0, staleAfter: 60))
+        let first = SynthesisState(consultationID: f.consultation.id, runID: run.id, watermark: .init(voteSequence: 7, texts: "1:2:3:4"), payload: Data([0, 1, 2, 255]))
+        var second = first
+        second.watermark.voteSequence = 9
+        second.payload = Data(repeating: 42, count: 100_000)
+        // act
+        let none = try await f.store.synthesisState(consultationID: f.consultation.id)
+        try await f.store.saveSynthesisState(first)
+        let kept = try await f.store.synthesisState(consultationID: f.consultation.id)
+        try await f.store.saveSynthesisState(second)
+        let replaced = try await f.store.synthesisState(consultationID: f.consultation.id)
+        // check
+        #expect(none == nil)
+        #expect(kept == first)
+        #expect(replaced == second)
+    }
+}
+
+/// Records what a synthesis scan streams.
+final class ScanLog: SynthesisSink, @unchecked Sendable {
+    var frames: [SynthesisFrame] = []
+    var voteChunks: [[SynthesisSnapshot.VoteItem]] = []
+    var textChunks: [[SynthesisSnapshot.TextItem]] = []
+    var changes: [SynthesisVoteChange] = []
+    func frame(_ frame: SynthesisFrame) throws { frames.append(frame) }
+    func votes(_ chunk: [SynthesisSnapshot.VoteItem]) throws { voteChunks.append(chunk) }
+    func texts(_ chunk: [SynthesisSnapshot.TextItem]) throws { textChunks.append(chunk) }
+    func changes(_ chunk: [SynthesisVoteChange]) throws { changes.append(contentsOf: chunk) }
 }
