@@ -115,7 +115,7 @@ struct PermissionsTests {
     static func key(_ action: Action) -> String {
         switch action {
         case .read: return "read"
-        case .vote, .withdrawVote, .contribute: return "vote"
+        case .vote, .withdrawVote, .contribute, .declareDebate: return "vote"
         case .report: return "report"
         case .organise: return "organise"
         case .createConsultation: return "createConsultation"
