@@ -81,6 +81,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case resetSecondFactor = "reset_second_factor"
     /// The personal data were re-sealed under a new key (`contribuez keys rotate`).
     case rotateKeys = "rotate_keys"
+    /// A moderator or organiser of the consultation cancelled someone's local debate (issue 15).
+    case cancelDebate = "cancel_debate"
 }
 
 /// One entry of the append-only audit trail: who, what, on what, why, when.

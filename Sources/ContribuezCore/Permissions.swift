@@ -37,11 +37,13 @@ public enum Action: Sendable, Equatable, Hashable {
     /// Review frozen accounts and sign-up bursts (issue 13): instance admins, and whoever moderates or organises
     /// a consultation. Checked on `Institution.anyConsultation`: accounts belong to the instance.
     case reviewAccounts
+    /// Declare a local debate on the consultation (issue 15): whoever may write on it, while it is open.
+    case declareDebate
 
     /// Every action, for the permission table test.
     public static let all: [Action] = [.read, .vote, .withdrawVote] + ContributionKind.allCases.map { .contribute($0) }
         + [.report, .organise, .createConsultation, .editConsultation, .editText, .publish, .close, .manageRoles, .moderate, .answer,
-           .publishVersion, .readAudit, .manageInstanceRoles, .publishOpenData, .reviewAccounts]
+           .publishVersion, .readAudit, .manageInstanceRoles, .publishOpenData, .reviewAccounts, .declareDebate]
 }
 
 /// Why an action is refused. Each reason maps to one message in the catalogue and one HTTP status.
@@ -173,7 +175,7 @@ public enum Permissions {
             if !consultation.isPublished && !isStaff { return .refused(.notPublished) }
             // Reports stay open after closing: what is published stays under the charter.
             return phase == .draft ? .refused(.notOpenYet) : .allowed
-        case .vote, .withdrawVote, .contribute:
+        case .vote, .withdrawVote, .contribute, .declareDebate:
             guard let actor else { return .refused(.notSignedIn) }
             if !consultation.isPublished && !isStaff { return .refused(.notPublished) }
             switch phase {

@@ -157,7 +157,7 @@ public struct VoteEvent: Sendable, Equatable {
 
 /// Everything the product stores, behind one port: SQLite (embedded) and PostgreSQL implement it,
 /// and one conformance suite runs against both.
-public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox, LeaseStore, ChainStore, OpenDataStore, RateLimitStore, PersonalDataStore, SessionStore, AbuseStore, SealingStore, PasswordStore, SecondFactorStore {
+public protocol Store: SynthesisStore, ProfileStore, InstitutionStore, FollowUpStore, MailOutbox, LeaseStore, ChainStore, OpenDataStore, RateLimitStore, PersonalDataStore, SessionStore, AbuseStore, SealingStore, PasswordStore, SecondFactorStore, DebateStore {
     /// A trivial read (`SELECT 1`) that throws when the database cannot answer: for `GET /health`.
     /// Cheap (one pooled connection, no table), and bounded in time by the store.
     func ping() async throws

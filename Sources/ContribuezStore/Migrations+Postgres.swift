@@ -20,6 +20,7 @@ extension Migrations {
         "0005-follow-up": postgresGuard("answers", "answers are versioned, never rewritten", update: true, delete: false),
         "0012-personal-data": personalDataPostgres,
         "0015-security-audit": securityAuditPostgres,
+        "0022-local-debates": localDebatesPostgres,
     ]
 
     /// PostgreSQL text replacing a landed statement where the portable text is not valid PostgreSQL, by

@@ -76,6 +76,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     DisavowalPages(deps: deps).register(on: router)
     AccountReviewPages(deps: deps).register(on: router)
     SecondFactorPages(deps: deps).register(on: router)
+    DebatePages(deps: deps).register(on: router)
     // NB: the cheapest route (the benchmark ceiling): one `SELECT 1` on a pooled connection, no session.
     router.get("/health") { [store = deps.store] _, context -> Response in
         do {

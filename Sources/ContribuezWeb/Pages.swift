@@ -185,6 +185,7 @@ struct PageHandlers {
         if Permissions.can(ctx.actor, .moderate, on: c, at: now) == .allowed { data["queueURL"] = ModerationRoute.queue(id).path }
         try await FollowUpPages(deps: deps).decorateConsultation(&data, s, c)
         if let openData = try await OpenDataPages(deps: deps).consultationLink(s, c) { data["openData"] = openData }
+        data["debates"] = try await DebatePages(deps: deps).consultationLink(s, c)
         return s.html("consultation", title: c.title, data: data)
     }
 

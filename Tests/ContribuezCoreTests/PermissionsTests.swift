@@ -110,12 +110,15 @@ struct PermissionsTests {
         // Issue 13: frozen accounts and sign-up bursts are reviewed by admins and by whoever moderates or
         // organises some consultation (accounts belong to the instance: the consultation does not matter).
         "reviewAccounts": Array(repeating: "nsi mod mod ok ok mod ok ok", count: 4),
+        // Issue 15: whoever may write on the consultation declares a local debate on it, while it is open.
+        "declareDebate": ["nsi np np nop nop nop np nop", "nsi nop nop nop nop nop nop nop", "nsi ok ok ok ok ok ok ok", "nsi cl cl cl cl cl cl cl"],
     ]
 
     static func key(_ action: Action) -> String {
         switch action {
         case .read: return "read"
         case .vote, .withdrawVote, .contribute: return "vote"
+        case .declareDebate: return "declareDebate"
         case .report: return "report"
         case .organise: return "organise"
         case .createConsultation: return "createConsultation"
@@ -185,7 +188,7 @@ struct PermissionsTests {
     func actionsListed() {
         // NB: a new case of Action fails `key` to compile, and must then be added to `Action.all` and to the table.
         #expect(Set(Action.all.map(Self.key)) == Set(Self.expected.keys))
-        #expect(Action.all.count == 22)
+        #expect(Action.all.count == 23)
     }
 }
 @Suite("Validation")

@@ -22,7 +22,8 @@ EMAIL = "camille.donnees@example.fr"
 NAME = "Camille Données"
 ARGUMENT = "Mon argument personnel, que je retirerai avec mon compte."
 FILES = ["README.md", "account.json", "questionnaire.json", "sessions.csv", "contributions.csv", "votes.csv",
-         "vote_history.csv", "follows.csv", "notifications.csv", "reports.csv", "staff_actions.csv"]
+         "vote_history.csv", "follows.csv", "notifications.csv", "reports.csv", "staff_actions.csv",
+         "debate_registrations.csv"]
 
 
 def main():

@@ -22,6 +22,7 @@ extension PersonalExport {
         | `notifications.csv` | vos notifications, lues ou non, envoyées par courriel ou non |
         | `reports.csv` | vos signalements et leur motif |
         | `staff_actions.csv` | ce que vous avez fait au nom de l'institution (organisation, modération, réponses), tel que le journal d'audit l'a enregistré |
+        | `debate_registrations.csv` | vos inscriptions aux débats locaux : débat, inscrit·e ou en liste d'attente, date |
 
         ## Ce qui n'est pas inclus, et pourquoi
 
@@ -60,6 +61,7 @@ extension PersonalExport {
         | `notifications.csv` | your notifications, read or not, mailed or not |
         | `reports.csv` | your reports and their reason |
         | `staff_actions.csv` | what you did for the institution (organising, moderating, answering), as the audit trail recorded it |
+        | `debate_registrations.csv` | your registrations for local debates: debate, registered or waiting, date |
 
         ## What is not included, and why
 

@@ -20,7 +20,7 @@ public struct PersonalExport: Sendable {
     /// The files, in the order they are written (the README says what each holds).
     public static let files = [
         "README.md", "account.json", "questionnaire.json", "sessions.csv", "contributions.csv", "votes.csv", "vote_history.csv",
-        "follows.csv", "notifications.csv", "reports.csv", "staff_actions.csv",
+        "follows.csv", "notifications.csv", "reports.csv", "staff_actions.csv", "debate_registrations.csv",
     ]
 
     /// The download's file name: `contribuez-mes-donnees-AAAA-MM-JJ.zip`.
@@ -116,6 +116,15 @@ public struct PersonalExport: Sendable {
                 [.text(Self.iso(e.at)), .int(e.consultationID), .text(e.action.rawValue), .text(e.targetKind), .int(e.targetID), .text(e.reason), .text(e.detail)]
             }
             return (rows, page.count == pageSize ? Int(page.last!.sequence) : nil)
+        }
+        try await table(
+            &zip, "debate_registrations.csv", ["debate_id", "debate_title", "consultation_id", "status", "registered_at"], flush: flush
+        ) { _ in
+            // Issue 15: one page (a person registers for a handful of debates).
+            let rows: [[CSVCell]] = try await store.personalDebateRegistrations(participantID: participantID).map { r in
+                [.int(r.debateID), .text(r.debateTitle), .int(r.consultationID), .text(r.status.rawValue), .text(Self.iso(r.registeredAt))]
+            }
+            return (rows, nil)
         }
         try await zip.finish()
         try await flush()
