@@ -142,7 +142,11 @@ struct Fitter {
         }
         let m = sub.count
         let low = max(2, options.minimumThemes)
-        let high = min(options.maximumThemes, m - 1)
+        // NB: silhouette keeps rising with k on short, repetitive texts (each set of near-identical texts
+        // becomes its own tight cluster), so k is also bounded by the rule of thumb k ≤ √(n/2) (Mardia,
+        // Kent & Bibby 1979) over all the texts: 60 texts give at most 5 themes, 2,000 or more up to 30.
+        let bySize = Int((Double(rows.count) / 2).squareRoot())
+        let high = min(options.maximumThemes, m - 1, max(low, bySize))
         guard high >= low else { return max(1, min(low, m)) }
         // Pairwise similarities once (m ≤ a few thousand).
         var gram = [Float](repeating: 0, count: m * m)

@@ -41,7 +41,8 @@ public enum Themes {
     }
 
     public struct Options: Sendable {
-        /// Number of themes; nil chooses it (silhouette over `minimumThemes…maximumThemes`).
+        /// Number of themes; nil chooses it (silhouette over `minimumThemes…maximumThemes`, and at most √(n/2)
+        /// for n texts).
         public var themeCount: Int?
         public var minimumThemes = 2
         public var maximumThemes = 30

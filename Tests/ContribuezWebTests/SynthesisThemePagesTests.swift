@@ -18,10 +18,18 @@ struct SynthesisThemePagesTests {
     static func bundle(perCamp: Int = 20, perTheme: Int = 15) -> ImportBundle {
         let t0 = TestServer.t0
         var items: [ImportBundle.ContributionItem] = []
+        // Deterministic draws (a fixed-seed SplitMix64), so the test reads the same every run.
+        var state: UInt64 = 0x5EED
+        func draw(_ n: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
         func sentence(_ words: [String], _ i: Int) -> String {
-            // Deterministic: word choice follows the index, so the test reads the same every run.
-            let w1 = words[i % words.count], w2 = words[(i * 3 + 1) % words.count], w3 = words[(i * 5 + 2) % words.count]
-            return "\(fillers[i % fillers.count]) \(w1) et \(w2), avec \(w3) pour tous."
+            let w1 = words[draw(words.count)], w2 = words[draw(words.count)], w3 = words[draw(words.count)]
+            return "\(fillers[draw(fillers.count)]) \(w1) et \(w2), avec \(w3) pour tous."
         }
         for (t, words) in [energy, transport].enumerated() {
             for i in 0..<perTheme {
