@@ -27,7 +27,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "ContribuezCore"),
-        .target(name: "ContribuezAnalysis"),
+        // NB: numeric kernels (k-means, SVD, silhouette, MinHash) run 20–50× slower unoptimised; the debug build
+        // (tests, CI) optimises this one module so that the real-data tests run in seconds, not minutes.
+        .target(name: "ContribuezAnalysis", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Test helpers shared by the test targets (never linked into the product).
         .target(name: "ContribuezTestSupport"),
         // Turns other platforms' open data (République numérique, Polis) and the demo into import bundles.
