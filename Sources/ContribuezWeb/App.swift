@@ -77,6 +77,7 @@ public func buildRouter(_ deps: WebDependencies) -> Router<WebContext> {
     AccountReviewPages(deps: deps).register(on: router)
     SecondFactorPages(deps: deps).register(on: router)
     DebatePages(deps: deps).register(on: router)
+    DebateKitPages(deps: deps).register(on: router)
     // NB: the cheapest route (the benchmark ceiling): one `SELECT 1` on a pooled connection, no session.
     router.get("/health") { [store = deps.store] _, context -> Response in
         do {

@@ -70,7 +70,7 @@ struct DebatePages {
             "upcomingURL": DebateRoute.list(consultationID: c.id, departement: departement, when: .upcoming).path,
             "pastURL": DebateRoute.list(consultationID: c.id, departement: departement, when: .past).path,
             "isUpcoming": when == .upcoming, "isPast": when == .past,
-            "calendarURL": DebateRoute.consultationCalendar(c.id).path,
+            "calendarURL": DebateRoute.consultationCalendar(c.id).path, "kitURL": KitRoute.kit(c.id).path,
             "debates": page.items.map { row(s, $0) }, "hasDebates": !page.items.isEmpty, "total": page.total,
             "heading": s.text(when == .upcoming ? "debate_list_upcoming" : "debate_list_past"),
         ]

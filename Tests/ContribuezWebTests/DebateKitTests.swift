@@ -1,0 +1,138 @@
+import ContribuezAnalysis
+import ContribuezCore
+@testable import ContribuezWeb
+import Foundation
+import HTTPTypes
+import Testing
+
+/// The debate kit (issue 15, item 2): the print-ready document and the report templates.
+@Suite("Debate kit")
+struct DebateKitTests {
+    /// A consultation of two sections and three articles, one title that a spreadsheet would run as a formula and one
+    /// that holds markup.
+    static func bundle(published: Bool = true) -> ImportBundle {
+        let t0 = TestServer.t0
+        let c = NewConsultation(
+            slug: "kit-test", title: "Loi <vélo> & co", summary: "Un texte court.", institution: "Ville de Lyon", isPublished: published,
+            opensAt: t0.addingTimeInterval(-86_400), closesAt: t0.addingTimeInterval(30 * 86_400))
+        let sections: [ImportBundle.SectionItem] = [
+            .init(title: "Titre Ier — Principes", subtitle: "", articles: [
+                .init(key: "a1", number: "1", title: "Le droit au vélo", body: "Toute personne peut **circuler** à vélo.",
+                      explanation: "Le vélo est bon pour la santé.", importedTally: nil),
+                .init(key: "a2", number: "2", title: "=SOMME(A1:A9)", body: "Les communes aménagent des pistes.", explanation: "", importedTally: nil),
+            ]),
+            .init(title: "Titre II — Mise en œuvre", subtitle: "", articles: [
+                .init(key: "a3", number: "3", title: "<script>alert(1)</script>", body: "Le décret fixe les <b>délais</b>.", explanation: "",
+                      importedTally: nil),
+            ]),
+        ]
+        return ImportBundle(consultation: c, sections: sections, contributions: [], participants: [], votes: [])
+    }
+
+    @Test("the kit is one print-ready document: cover with the CC BY-SA licence, guide, the text, one vote sheet per article, the report")
+    func document() async throws {
+        let server = try await TestServer.make()
+        let c = try await server.store.importConsultation(Self.bundle())
+        let articles = try await server.store.articles(consultationID: c.id)
+        try await server.run { b in
+            // act
+            let page = try await b.get(KitRoute.kit(c.id).path)
+            let css = try await b.get(KitRoute.stylesheet.path)
+            // check: a document of its own (no site navigation), with its print stylesheet
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(!page.body.contains("<header class=\"site\">"))
+            #expect(page.body.contains("href=\"/static/kit.css\""))
+            #expect(css.status == .ok)
+            #expect(css.body.contains("@page { size: A4"))
+            #expect(css.body.contains(".no-print { display: none !important; }"))
+            #expect(page.body.contains("class=\"kit-tools no-print\""))
+            #expect(page.body.contains("https://creativecommons.org/licenses/by-sa/4.0/"))
+            #expect(page.body.contains("Guide d&#39;animation") || page.body.contains("Guide d'animation"))
+            // the text, rendered, in the order of the text, with explanations
+            #expect(page.body.contains("<strong>circuler</strong>"))
+            #expect(page.body.contains("Le vélo est bon pour la santé."))
+            let one = try #require(page.body.range(of: "id=\"article-\(articles.first { $0.number == "1" }!.id)\""))
+            let three = try #require(page.body.range(of: "id=\"article-\(articles.first { $0.number == "3" }!.id)\""))
+            #expect(one.lowerBound < three.lowerBound)
+            // one vote sheet per article, then the report with a row per article
+            #expect(page.body.components(separatedBy: "class=\"page vote-sheet\"").count - 1 == 3)
+            for a in articles { #expect(page.body.contains("data-article=\"\(a.id)\"")) }
+            #expect(page.body.contains("class=\"page report\""))
+            // what people wrote is escaped, never run
+            #expect(!page.body.contains("<script>alert(1)</script>"))
+            #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(page.body.contains("Loi &lt;vélo&gt; &amp; co"))
+            #expect(!page.body.contains("<b>délais</b>"))
+            // the templates are linked
+            #expect(page.body.contains("href=\"\(KitRoute.reportCSV(c.id).path)\""))
+            #expect(page.body.contains("href=\"\(KitRoute.reportJSON(c.id).path)\""))
+            // and the debates' list links to the kit
+            let list = try await b.get(DebateRoute.list(consultationID: server.demo.id).path)
+            #expect(list.body.contains("href=\"\(KitRoute.kit(server.demo.id).path)\""))
+        }
+    }
+
+    @Test("the CSV template: the report's columns, one attendance row, one vote row per article, a synthesis row; titles never start a formula")
+    func csvTemplate() async throws {
+        let server = try await TestServer.make()
+        let c = try await server.store.importConsultation(Self.bundle())
+        let articles = try await server.store.articles(consultationID: c.id).sorted { $0.number < $1.number }
+        try await server.run { b in
+            let reply = try await b.get(KitRoute.reportCSV(c.id).path)
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(reply.headers[.contentDisposition] == "attachment; filename=\"compte-rendu-kit-test.csv\"")
+            let rows = try CSV.parse(reply.body)
+            #expect(rows.first == DebateReportTemplate.columns)
+            #expect(rows.count == 6)  // header, attendance, 3 votes, synthesis
+            #expect(rows[1][0] == "attendance" && rows[1][1] == "\(c.id)")
+            let votes = rows.filter { $0[0] == "vote" }
+            #expect(votes.map { $0[2] } == articles.map { "\($0.id)" })
+            let cid = "\(c.id)"
+            let blank = votes.allSatisfy { (row: [String]) -> Bool in row[1] == cid && row[5].isEmpty && row[6].isEmpty && row[7].isEmpty }
+            #expect(blank)
+            // A title that a spreadsheet would run is behind "Article 2 — ", so the cell does not start with "=".
+            #expect(votes[1][3] == "Article 2 — =SOMME(A1:A9)")
+            #expect(rows.last?[0] == "synthesis")
+        }
+    }
+
+    @Test("the JSON template: the format's name, the consultation, a vote entry per article with counts to fill (null)")
+    func jsonTemplate() async throws {
+        let server = try await TestServer.make()
+        let c = try await server.store.importConsultation(Self.bundle())
+        let articles = try await server.store.articles(consultationID: c.id).sorted { $0.number < $1.number }
+        try await server.run { b in
+            let reply = try await b.get(KitRoute.reportJSON(c.id).path)
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentDisposition] == "attachment; filename=\"compte-rendu-kit-test.json\"")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(reply.bytes)) as? [String: Any])
+            #expect(object["format"] as? String == "contribuez-debate-report/1")
+            #expect((object["consultation_id"] as? NSNumber)?.int64Value == c.id)
+            #expect(object["attendance"] is NSNull)
+            let votes = try #require(object["votes"] as? [[String: Any]])
+            #expect(votes.compactMap { ($0["article_id"] as? NSNumber)?.int64Value } == articles.map(\.id))
+            let unfilled = votes.allSatisfy { (v: [String: Any]) -> Bool in v["agree"] is NSNull && v["mixed"] is NSNull && v["disagree"] is NSNull }
+            #expect(unfilled)
+            #expect(votes[2]["article_title"] as? String == "Article 3 — <script>alert(1)</script>")
+            #expect((object["amendments"] as? [Any])?.isEmpty == true && (object["arguments"] as? [Any])?.isEmpty == true)
+            #expect(object["synthesis"] as? String == "")
+        }
+    }
+
+    @Test("no kit for a consultation that does not exist, is not published, or a malformed id: 404, never 500")
+    func notFound() async throws {
+        let server = try await TestServer.make()
+        let draft = try await server.store.importConsultation(Self.bundle(published: false))
+        try await server.run { b in
+            for path in [
+                KitRoute.kit(999_999).path, KitRoute.kit(draft.id).path, KitRoute.reportCSV(draft.id).path, KitRoute.reportJSON(draft.id).path,
+                "/consultations/abc/kit", "/consultations/-1/kit/compte-rendu.csv",
+            ] {
+                let reply = try await b.get(path)
+                #expect(reply.status == .notFound, "\(path)")
+            }
+        }
+    }
+}
