@@ -177,12 +177,42 @@ struct TermExtractor {
         return id
     }
 
+    /// The text with web addresses blanked out (`http://…`, `https://…`, `www.…` up to the next space): their parts
+    /// ("consultation", "projet", "republique-numerique") say where a text points, not what it says. Same length, so
+    /// word positions still index the original text.
+    static func withoutLinks(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        func starts(_ i: Int, _ prefix: String) -> Bool {
+            var j = i
+            for p in prefix.unicodeScalars {
+                guard j < scalars.count, scalars[j].properties.lowercaseMapping == String(p) else { return false }
+                j += 1
+            }
+            return true
+        }
+        var out: [Unicode.Scalar]?
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            if (c == "h" || c == "H" || c == "w" || c == "W"), i == 0 || scalars[i - 1].properties.isWhitespace || scalars[i - 1] == "(" || scalars[i - 1] == "<",
+               starts(i, "http://") || starts(i, "https://") || starts(i, "www.") {
+                if out == nil { out = scalars }
+                while i < scalars.count, !scalars[i].properties.isWhitespace {
+                    out![i] = " "
+                    i += 1
+                }
+                continue
+            }
+            i += 1
+        }
+        return out ?? scalars
+    }
+
     /// Calls `body(key, firstWord, lastWord)` for every unigram and bigram occurrence in `text`,
     /// with the indices of the words it spans in `words` (valid during the call).
     mutating func forEachTerm(
         _ scalars: [Unicode.Scalar], _ body: (UInt64, Int, Int, [TextAnalyzer.Word]) -> Void
     ) {
-        TextAnalyzer.split(scalars, into: &words)
+        TextAnalyzer.split(Self.withoutLinks(scalars), into: &words)
         var previous: Int32 = -1
         var previousWord = 0
         var stopsBetween = 0

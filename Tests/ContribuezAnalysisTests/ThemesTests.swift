@@ -219,3 +219,21 @@ struct NormalizedMutualInformationTests {
         #expect(abs(nmi - 0.5588730382170324) < 1e-9)
     }
 }
+
+@Suite("Themes: web addresses")
+struct ThemesLinkTests {
+    @Test("web addresses are blanked before words are read, in place, and nothing else is")
+    func linksBlanked() {
+        let text = "Voir https://www.republique-numerique.fr/consultations/projet et (www.cnil.fr) mais pas httpd ni www"
+        let out = String(String.UnicodeScalarView(TermExtractor.withoutLinks(Array(text.unicodeScalars))))
+        #expect(out.unicodeScalars.count == text.unicodeScalars.count)
+        #expect(!out.contains("republique") && !out.contains("consultations") && !out.contains("cnil"))
+        #expect(out.hasPrefix("Voir ") && out.contains(" et (") && out.hasSuffix("mais pas httpd ni www"))
+        var extractor = TermExtractor(language: .french, bigrams: true)
+        var keys: [UInt64] = []
+        extractor.forEachTerm(Array(text.unicodeScalars)) { key, _, _, _ in keys.append(key) }
+        let stems = keys.map { TermExtractor.parts($0) }.filter { $0.1 == nil }.map { extractor.stems[Int($0.0)] }
+        #expect(!stems.contains { $0.hasPrefix("republ") || $0.hasPrefix("consult") || $0.hasPrefix("cnil") }, "\(stems)")
+        #expect(stems.contains { $0.hasPrefix("httpd") }, "\(stems)")
+    }
+}
