@@ -9,7 +9,7 @@ extension OpenDataFormat {
             Field("debate_id", .integer, "Debate id (its page: /debats/<id>)"),
             Field("title", .string, "Title of the debate"),
             Field("organiser_kind", .string, "person or organisation"),
-            Field("organiser_name", .string, "Organiser as shown on the debate's public page"),
+            Field("organiser", .string, "Organiser as shown on the debate's public page (a person's public name or an organisation)"),
             Field("starts_at", .datetime, "Start"),
             Field("ends_at", .datetime, "Planned end"),
             Field("mode", .string, "venue or online"),
