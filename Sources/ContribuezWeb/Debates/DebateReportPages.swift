@@ -69,7 +69,7 @@ struct DebateReportPages {
             },
             "attachmentsHint": s.text("debate_report_attachments_hint", [
                 "n": "\(DebateReportLimits.attachmentCount)", "mb": "\(DebateReportLimits.attachmentBytes / (1024 * 1024))"]),
-            "templateHint": s.text("debate_report_template_hint", ["columns": DebateReportTemplate.columns.joined(separator: ",")]),
+            "templateHint": s.text("debate_report_template_hint", ["columns": DebateReportReader.columns.joined(separator: ",")]),
         ]
         if !problems.isEmpty { data["errors"] = ["items": problems] }
         return s.html("debate_report_form", title: s.text("debate_report_title") + " — " + d.title, data: data, status: status)
@@ -239,7 +239,7 @@ enum DebateReportView {
         var draft: [String: String] = [:]
         for (k, v) in form.values where k != "_csrf" { draft[k] = v }
         if let template = form.files("template").first {
-            return (DebateReportTemplate.read(template.bytes), draft)
+            return (DebateReportReader.read(template.bytes), draft)
         }
         var input = DebateReportInput(source: .form, attendance: nil, synthesis: form.string("synthesis"))
         func number(_ raw: String, _ place: DebateReportProblem.Place) -> (ok: Bool, value: Int?) {
@@ -282,8 +282,8 @@ enum DebateReportView {
             params["size"] = p.value.flatMap(Int.init).map { "\(($0 + 512 * 1024) / (1024 * 1024))" } ?? ""
         case .countsOverAttendance: params["attendance"] = p.limit.map(String.init) ?? ""
         case .otherConsultation: params["expected"] = p.limit.map(String.init) ?? ""
-        case .header: params["columns"] = DebateReportTemplate.columns.joined(separator: ",")
-        case .format: params["format"] = DebateReportTemplate.format
+        case .header: params["columns"] = DebateReportReader.columns.joined(separator: ",")
+        case .format: params["format"] = DebateReportReader.format
         case .tooLarge: params["kb"] = "\((p.limit ?? 0) / 1024)"
         default: break
         }

@@ -14,7 +14,7 @@ import Foundation
 /// The reader never stops at the first problem: each is placed (a CSV line, a JSON path) so the organiser can fix
 /// the file in one go. Checks against the consultation (known articles, counts within the attendance) are
 /// `FileDebateReport.check`'s.
-public enum DebateReportTemplate {
+public enum DebateReportReader {
     public static let format = "contribuez-debate-report/1"
     public static let columns = ["type", "consultation_id", "article_id", "article_title", "count", "agree", "mixed", "disagree", "stance", "text"]
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The filled report template (issue 15): CSV and JSON read into one input, every problem placed on its line or path.
 @Suite("Debate report template")
-struct DebateReportTemplateTests {
+struct DebateReportReaderTests {
     static let header = "type,consultation_id,article_id,article_title,count,agree,mixed,disagree,stance,text"
 
     static func csv(_ lines: [String]) -> [UInt8] { Array(([header] + lines).joined(separator: "\r\n").utf8) }
@@ -20,7 +20,7 @@ struct DebateReportTemplateTests {
             "synthesis,7,,,,,,,,Une synthèse",
         ])
         // act
-        let input = DebateReportTemplate.read(bytes)
+        let input = DebateReportReader.read(bytes)
         // check
         #expect(input.problems == [])
         #expect(input.source == .csv && input.consultationID == 7 && input.attendance == 42)
@@ -44,7 +44,7 @@ struct DebateReportTemplateTests {
             "vote,7,11,,,1,,",
         ])
         // act
-        let input = DebateReportTemplate.read(bytes)
+        let input = DebateReportReader.read(bytes)
         // check
         let placed = input.problems.map { ($0.kind, $0.place) }
         #expect(placed.contains { $0 == (.notANumber, .line(2)) })
@@ -58,11 +58,11 @@ struct DebateReportTemplateTests {
 
     @Test("a wrong header, bad quoting, another encoding and an empty file are each refused")
     func csvFile() {
-        #expect(DebateReportTemplate.read(Array("type,consultation,article\r\n".utf8)).problems.map(\.kind) == [.header])
-        #expect(DebateReportTemplate.read(Self.csv(["synthesis,7,,,,,,,,\"pas fermé"])).problems.map(\.kind).contains(.quoting))
-        #expect(DebateReportTemplate.read([0x74, 0x79, 0xFF, 0xFE]).problems.map(\.kind) == [.encoding])
-        #expect(DebateReportTemplate.read(Array("  \n".utf8)).problems.map(\.kind) == [.emptyFile])
-        #expect(DebateReportTemplate.read(Self.csv(["vote,7,11,,,1,,,,"])).problems.map(\.kind) == [.attendanceMissing])
+        #expect(DebateReportReader.read(Array("type,consultation,article\r\n".utf8)).problems.map(\.kind) == [.header])
+        #expect(DebateReportReader.read(Self.csv(["synthesis,7,,,,,,,,\"pas fermé"])).problems.map(\.kind).contains(.quoting))
+        #expect(DebateReportReader.read([0x74, 0x79, 0xFF, 0xFE]).problems.map(\.kind) == [.encoding])
+        #expect(DebateReportReader.read(Array("  \n".utf8)).problems.map(\.kind) == [.emptyFile])
+        #expect(DebateReportReader.read(Self.csv(["vote,7,11,,,1,,,,"])).problems.map(\.kind) == [.attendanceMissing])
     }
 
     @Test("a filled JSON reads alike, and its problems are named by their path")
@@ -79,8 +79,8 @@ struct DebateReportTemplateTests {
              "arguments":[{"article_id":12,"stance":"pour","text":"x"}],"extra":1}
             """
         // act
-        let ok = DebateReportTemplate.read(Array(good.utf8))
-        let ko = DebateReportTemplate.read(Array(bad.utf8))
+        let ok = DebateReportReader.read(Array(good.utf8))
+        let ko = DebateReportReader.read(Array(bad.utf8))
         // check
         #expect(ok.problems == [])
         #expect(ok.source == .json && ok.consultationID == 7 && ok.attendance == 30 && ok.synthesis == "Bien")
@@ -94,13 +94,13 @@ struct DebateReportTemplateTests {
         #expect(placed.contains { $0 == (.missingArticle, .path("votes[1]")) })
         #expect(placed.contains { $0 == (.unknownStance, .path("arguments[0].stance")) })
         #expect(placed.contains { $0 == (.unknownKey, .path("extra")) })
-        #expect(DebateReportTemplate.read(Array("{ pas du json".utf8)).problems.map(\.kind) == [.badJSON])
+        #expect(DebateReportReader.read(Array("{ pas du json".utf8)).problems.map(\.kind) == [.badJSON])
     }
 
     @Test("the checks against the consultation: known articles, counts within the attendance, the right consultation")
     func checks() {
         // setup
-        var input = DebateReportTemplate.read(Self.csv([
+        var input = DebateReportReader.read(Self.csv([
             "attendance,7,,,10,,,,,",
             "vote,7,11,,,6,3,2,,",
             "vote,7,99,,,1,,,,",
