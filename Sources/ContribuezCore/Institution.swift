@@ -83,6 +83,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case rotateKeys = "rotate_keys"
     /// A moderator or organiser of the consultation cancelled someone's local debate (issue 15).
     case cancelDebate = "cancel_debate"
+    /// A moderator or organiser of the consultation filed a debate's report for its organiser (issue 15).
+    case fileDebateReport = "file_debate_report"
 }
 
 /// One entry of the append-only audit trail: who, what, on what, why, when.

@@ -101,7 +101,7 @@ public struct PersonalDebateRegistration: Sendable, Equatable {
 /// NB: registering, cancelling and the promotion from the waiting list each run in one transaction that first
 /// locks the debate's row, so two people racing for the last place cannot both get it, and a freed place goes
 /// to exactly one waiting person.
-public protocol DebateStore: Sendable {
+public protocol DebateStore: DebateReportStore {
     func createDebate(_ new: NewDebate) async throws -> Debate
     func debate(id: ID) async throws -> DebateRow?
     /// The public list: not cancelled ones and cancelled ones alike (marked), filtered and paginated.

@@ -197,7 +197,7 @@ public struct OpenDataModeration: Sendable, Equatable {
 
 /// Consistent keyset reads of one consultation's open tables. Every read of one reader sees the same
 /// snapshot of the database (see `OpenDataStore.withOpenDataReader`).
-public protocol OpenDataReader: Sendable {
+public protocol OpenDataReader: OpenDataDebateReader {
     func sections(consultationID: ID, after: ID, limit: Int) async throws -> [Section]
     func articles(consultationID: ID, after: ID, limit: Int) async throws -> [Article]
     func textVersions(consultationID: ID, after: ID, limit: Int) async throws -> [TextVersion]

@@ -305,7 +305,7 @@ public enum OpenDataFormat {
     /// The tables always present, in package order.
     public static let tables: [Table] = [
         consultation, sections, articles, textVersions, articleVersions, participants, contributions, events, votes, tallies,
-        ranking, answers, answerStatistics, uptakes, moderation,
+        ranking, answers, answerStatistics, uptakes, moderation, debateReports, debateVotes, debateContributions,
     ]
 
     /// Written when the consultation has a successful synthesis run.

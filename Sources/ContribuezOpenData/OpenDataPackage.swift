@@ -258,6 +258,19 @@ struct TableWriter<S: ByteSink> {
         }
         try await end()
 
+        // Issue 15: the local debates' reports, apart from the online figures.
+        for table in OpenDataFormat.debateTables {
+            try await begin(table)
+            var pending = 0
+            try await OpenDataFormat.scanDebates(table, consultationID: id, reader: reader, pageSize: limit) { cells in
+                try await row(cells)
+                pending += 1
+                if pending == limit { self.page(); pending = 0 }
+                return true
+            }
+            try await end()
+        }
+
         if let synthesis { try await writeSynthesis(synthesis) }
     }
 

@@ -37,7 +37,7 @@ public enum PostgresCopy {
         }
     }
 
-    enum Cell: Sendable { case null, int(Int64), double(Double), text(String) }
+    enum Cell: Sendable { case null, int(Int64), double(Double), text(String), bytes(Data) }
 
     /// Copies `sqlitePath` into `target` (migrated, empty). Nothing is written to PostgreSQL unless every check passes.
     ///
@@ -151,7 +151,8 @@ public enum PostgresCopy {
                         case .int64(let v): return .int(v)
                         case .double(let v): return .double(v)
                         case .string(let v): return .text(v)
-                        case .blob(let v): return .text(String(decoding: v, as: UTF8.self))
+                        // NB: a blob copied into a BYTEA column stays bytes (debate report attachments, issue 15).
+                        case .blob(let v): return types[columns[i - 1]] == "bytea" ? .bytes(v) : .text(String(decoding: v, as: UTF8.self))
                         }
                     }
                 }
@@ -176,7 +177,9 @@ public enum PostgresCopy {
     /// Binds a SQLite value as the PostgreSQL column's type expects it.
     static func bind(_ cell: Cell, as type: String, into text: inout SQLText) -> String {
         switch (cell, type) {
-        case (.null, _): return text.bind(Optional<String>.none) + "::" + (type == "double precision" ? "float8" : type == "text" ? "text" : "bigint")
+        case (.null, _):
+            return text.bind(Optional<String>.none) + "::" + (type == "double precision" ? "float8" : type == "text" ? "text" : type == "bytea" ? "bytea" : "bigint")
+        case (.bytes(let v), _): return text.bind(ByteBuffer(bytes: v))
         case (.int(let v), "double precision"): return text.bind(Double(v))
         case (.int(let v), "text"): return text.bind(String(v))
         case (.int(let v), _): return text.bind(v)

@@ -92,5 +92,6 @@ extension Migrations {
         "0012-personal-data": personalDataSQLite,
         "0015-security-audit": securityAuditSQLite,
         "0022-local-debates": localDebatesSQLite,
+        "0023-debate-reports": debateReportsSQLite,
     ]
 }

@@ -21,6 +21,7 @@ extension Migrations {
         "0012-personal-data": personalDataPostgres,
         "0015-security-audit": securityAuditPostgres,
         "0022-local-debates": localDebatesPostgres,
+        "0023-debate-reports": debateReportsPostgres,
     ]
 
     /// PostgreSQL text replacing a landed statement where the portable text is not valid PostgreSQL, by

@@ -241,6 +241,8 @@ struct PageHandlers {
             jobs.append(RenderJob(key: RenderedKey(.contribution(r.contribution.id), .diff), text: r.contribution.body, base: a.body))
         }
         let html = try await deps.views.rendered.html(jobs, store: deps.store)
+        let reports = DebateReportPages(deps: deps)
+        let origins = try await reports.originLines(s, amendments.items.map(\.contribution.id))
         var data: [String: Any] = [
             "a": ["number": a.number, "title": a.title],
             "consultationURL": SiteRoute.consultation(c.id).path, "consultationTitle": c.title,
@@ -248,7 +250,7 @@ struct PageHandlers {
             "bodyHTML": html[RenderedKey(.article(id), .body)] ?? "",
             "amendmentCount": amendments.total,
             "amendments": !amendments.items.isEmpty,
-            "amendmentsHTML": s.amendmentsHTML(amendments.items, diffs: html, answers: try await s.answerStatuses(amendments.items)),
+            "amendmentsHTML": s.amendmentsHTML(amendments.items, diffs: html, answers: try await s.answerStatuses(amendments.items), origins: origins),
             "amendmentAction": SiteRoute.amendArticle(id).path,
             "amendmentHint": s.hint(Limits.amendmentText), "rationaleHint": s.hint(Limits.rationale),
             "amendmentDraft": ["text": a.body],
@@ -260,6 +262,8 @@ struct PageHandlers {
         }
         let tally = try await deps.store.tallies([.article(id)])[.article(id)] ?? .zero
         data["tallyHTML"] = s.tallyHTML(live: tally, imported: a.importedTally)
+        // Issue 15: the debates' show-of-hands counts, beside the online tally and never added to it.
+        if let box = try await reports.articleBox(s, a) { data["debateBox"] = box }
         try await addDiscussion(&data, s, c, query: ContributionQuery(articleID: id), path: path)
         if Permissions.can(ctx.actor, .vote, on: c, at: deps.clock.now()) == .allowed, let actor = ctx.actor {
             let mine = try await deps.store.votes(participantID: actor.participantID, on: [.article(id)])[.article(id)]
@@ -287,9 +291,10 @@ struct PageHandlers {
         }
         let back = s.request.uri.path + (s.request.uri.query.map { "?" + $0 } ?? "")
         let answers = try await s.answerStatuses(pro.items + con.items)
+        let origins = try await DebateReportPages(deps: deps).originLines(s, (pro.items + con.items).map(\.contribution.id))
         data["argumentsFor"] = !pro.items.isEmpty; data["argumentsAgainst"] = !con.items.isEmpty; data["sources"] = !src.items.isEmpty
-        data["argumentsForHTML"] = s.rowsHTML(pro.items, answers: answers, myVotes: mine, canVote: canVote, back: back)
-        data["argumentsAgainstHTML"] = s.rowsHTML(con.items, answers: answers, myVotes: mine, canVote: canVote, back: back)
+        data["argumentsForHTML"] = s.rowsHTML(pro.items, answers: answers, myVotes: mine, canVote: canVote, back: back, origins: origins)
+        data["argumentsAgainstHTML"] = s.rowsHTML(con.items, answers: answers, myVotes: mine, canVote: canVote, back: back, origins: origins)
         data["sourcesHTML"] = s.rowsHTML(src.items, myVotes: mine, canVote: canVote, back: back)
         data["forCount"] = pro.total; data["againstCount"] = con.total; data["sourceCount"] = src.total
         data["argumentCount"] = pro.total + con.total
@@ -340,6 +345,9 @@ struct PageHandlers {
             data["backToArticle"] = s.text("back_to_article", ["number": article.number])
         }
         if !c.title.isEmpty { data["title"] = c.title }
+        if c.erasedAt == nil, let origin = try await DebateReportPages(deps: deps).originLines(s, [c.id])[c.id] {
+            data["debateOrigin"] = ["text": origin.text, "url": origin.url]
+        }
         if c.erasedAt != nil {
             // Nothing of the text to render.
         } else if c.kind == .amendment, let article {

@@ -15,17 +15,19 @@ extension Screen {
     /// `<li>` rows of a contribution list, with answer badges and, when allowed, the « utile » buttons.
     func rowsHTML(
         _ items: [ContributionRow], answers: [ID: AnswerStatus] = [:], myVotes: [Target: VoteValue] = [:],
-        canVote: Bool = false, back: String = ""
+        canVote: Bool = false, back: String = "", origins: [ID: (text: String, url: String)] = [:]
     ) -> String {
         var w = HTMLWriter(capacity: items.count * 700)
         let t = self.t
-        for r in items { writeRow(&w, r, t: t, answer: answers[r.contribution.id], myVotes: myVotes, canVote: canVote, back: back) }
+        for r in items {
+            writeRow(&w, r, t: t, answer: answers[r.contribution.id], myVotes: myVotes, canVote: canVote, back: back, origin: origins[r.contribution.id])
+        }
         return w.string
     }
 
     private func writeRow(
         _ w: inout HTMLWriter, _ r: ContributionRow, t: [String: String], answer: AnswerStatus?,
-        myVotes: [Target: VoteValue], canVote: Bool, back: String
+        myVotes: [Target: VoteValue], canVote: Bool, back: String, origin: (text: String, url: String)? = nil
     ) {
         let c = r.contribution
         let url = SiteRoute.contribution(c.id).path
@@ -43,6 +45,7 @@ extension Screen {
         }
         if let answer { writeBadge(&w, answer, t: t) }
         w.raw("</p>\n")
+        if let origin { writeOrigin(&w, origin) }
         if !c.title.isEmpty { w.raw("  <p class=\"c-title\"><a href=\""); w.text(url); w.raw("\">"); w.text(c.title); w.raw("</a></p>\n") }
         if c.kind != .amendment, !c.body.isEmpty {
             w.raw("  <p class=\"excerpt\">"); w.text(Self.excerpt(c.body, 600)); w.raw("</p>\n")
@@ -76,10 +79,17 @@ extension Screen {
         w.text(text("answer_status_\(status.rawValue)")); w.raw("</span>")
     }
 
+    /// « Issu du débat local de … » (issue 15), linked to the debate.
+    func writeOrigin(_ w: inout HTMLWriter, _ origin: (text: String, url: String)) {
+        w.raw("  <p class=\"debate-origin\"><a href=\""); w.text(origin.url); w.raw("\">"); w.text(origin.text); w.raw("</a></p>\n")
+    }
+
     func repliesText(_ n: Int) -> String { n == 1 ? text("reply_one") : text("replies", ["n": "\(n)"]) }
 
     /// The amendments of an article page, each with its stored word diff.
-    func amendmentsHTML(_ items: [ContributionRow], diffs: [RenderedKey: String], answers: [ID: AnswerStatus]) -> String {
+    func amendmentsHTML(
+        _ items: [ContributionRow], diffs: [RenderedKey: String], answers: [ID: AnswerStatus], origins: [ID: (text: String, url: String)] = [:]
+    ) -> String {
         var w = HTMLWriter(capacity: items.count * 2_000)
         let t = self.t
         for r in items {
@@ -91,7 +101,9 @@ extension Screen {
             }
             w.raw("<article class=\"amendment\">\n  <h3><a href=\""); w.text(url); w.raw("\">"); w.text(heading(c)); w.raw("</a>")
             if let a = answers[c.id] { writeBadge(&w, a, t: t) }
-            w.raw("</h3>\n  <p class=\"meta\">"); w.text(tallyText(.amendment, r.tally, c.importedTally))
+            w.raw("</h3>\n")
+            if let origin = origins[c.id] { writeOrigin(&w, origin) }
+            w.raw("  <p class=\"meta\">"); w.text(tallyText(.amendment, r.tally, c.importedTally))
             if r.replies > 0 { w.raw(" · "); w.text(repliesText(r.replies)) }
             w.raw("</p>\n  <p class=\"legend\">"); w.text(t["diff_legend"] ?? "")
             w.raw("</p>\n  <div class=\"diff\">"); w.trusted(diffs[RenderedKey(.contribution(c.id), .diff)] ?? "")

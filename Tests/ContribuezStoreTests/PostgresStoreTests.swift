@@ -109,6 +109,11 @@ struct PostgresStoreTests {
         }
         _ = try await f.store.withdrawVote(participantID: f.alice.id, target: .contribution(reply.id), at: Fixture.t0 + 2)
         try await f.store.createSession(tokenHash: "tok", participantID: f.alice.id, csrfToken: "c", createdAt: Fixture.t0, expiresAt: Fixture.t0 + 3_600)
+        // A debate report with a photo (issue 15): its bytes must cross as bytes.
+        let debate = try await DebateReportStoreTests.heldDebate(f)
+        var filing = DebateReportStoreTests.report(f, debate)
+        filing.contributions = []
+        _ = try await f.store.fileDebateReport(filing)
         let target = try await Backend.freshPostgres()
         // act
         let report = try await PostgresCopy.run(from: path, to: target)
@@ -121,6 +126,8 @@ struct PostgresStoreTests {
         #expect(try await target.tallies(targets) == (try await f.store.tallies(targets)))
         #expect(try await target.session(tokenHash: "tok", at: Fixture.t0)?.participant.id == f.alice.id)
         #expect(try await target.voteEvents(after: 0, limit: 100) == (try await f.store.voteEvents(after: 0, limit: 100)))
+        #expect(try await target.debateReport(debateID: debate.id) == (try await f.store.debateReport(debateID: debate.id)))
+        #expect(try await target.debateReportAttachment(debateID: debate.id, number: 1)?.1 == DebateReportStoreTests.png)
         let next = try await target.addContribution(NewContribution(
             consultationID: f.consultation.id, kind: .argument, articleID: f.article.id, parentID: nil, authorID: f.alice.id,
             authorName: "Alice", body: "Après la copie", stance: .against, createdAt: Fixture.t0 + 3))

@@ -47,6 +47,23 @@ struct PublicAPITests {
                               targetKind: "consultation", targetID: server.demo.id, reason: "open_data_published", at: TestServer.t0))
     }
 
+    /// A held debate with its report (issue 15), so the debate tables have rows.
+    static func fileDebateReport(_ server: TestServer) async throws {
+        let a = try await server.firstArticle()
+        let organiser = try await server.store.createParticipant(
+            NewParticipant(email: "debat@example.fr", displayName: "Orga", kind: .citizen, organization: nil, createdAt: TestServer.t0), passwordHash: "h")
+        let d = try await server.store.createDebate(NewDebate(
+            consultationID: server.demo.id, organiserID: organiser.id, organiserKind: .person, organiserName: "Orga", title: "Débat",
+            description: "", startsAt: TestServer.t0 - 7200, endsAt: TestServer.t0 - 3600, place: .online(url: "https://visio.example.fr/d"),
+            stepFree: .unknown, accessibilityNotes: "", capacity: 20, createdAt: TestServer.t0 - 86_400))
+        _ = try await server.store.fileDebateReport(NewDebateReport(
+            debateID: d.id, consultationID: server.demo.id, filedBy: organiser.id, attendance: 12, synthesis: "=Synthèse", source: .csv,
+            filedAt: TestServer.t0, votes: [DebateArticleCount(articleID: a.id, agree: 5, mixed: nil, disagree: 2)],
+            contributions: [NewContribution(consultationID: server.demo.id, kind: .argument, articleID: a.id, parentID: nil, authorID: organiser.id,
+                                            authorName: "Orga", body: "Argument de la salle", stance: .for, createdAt: TestServer.t0)],
+            held: false, attachments: [], audit: nil))
+    }
+
     /// Every row of a table through the API, following `next`.
     static func allRows(_ b: Browser, _ consultationID: ID, _ table: String, perPage: Int, token: String? = nil) async throws -> [[String]] {
         var rows: [[String]] = []
@@ -68,6 +85,7 @@ struct PublicAPITests {
         // setup
         let server = try await Self.server()
         try await Self.publish(server)
+        try await Self.fileDebateReport(server)
         let sink = try await OpenDataPackage.write(consultation: server.demo, store: server.store, exportedAt: server.clock.now(), to: MemorySink())
         let zip = try ZipReader(bytes: sink.bytes)
         try await server.run { b in

@@ -25,6 +25,7 @@ struct DebatePages {
         router.post("/debats/:id/desinscription") { req, ctx in try await unregistration(req, ctx) }
         router.post("/debats/:id/annulation") { req, ctx in try await cancel(req, ctx) }
         router.post("/debats/:id/messages") { req, ctx in try await message(req, ctx) }
+        DebateReportPages(deps: deps).register(on: router)
     }
 
     func screen(_ req: Request, _ ctx: WebContext) -> Screen { Screen(deps: deps, context: ctx, request: req) }
@@ -194,6 +195,7 @@ struct DebatePages {
             data["flash"] = s.text("debate_flash_\(done)")
         }
         if !errors.isEmpty { data["errors"] = ["items": errors.map { DebateView.message($0, s) }] }
+        try await DebateReportPages(deps: deps).decorateDebate(&data, s, row, c)
         return s.html("debate", title: d.title, data: data, status: status)
     }
 
@@ -367,6 +369,7 @@ struct DebatePages {
         return [
             "url": DebateRoute.list(consultationID: c.id).path,
             "counts": s.text("debate_consultation_counts", ["upcoming": "\(counts.upcoming)", "held": "\(counts.held)"]),
+            "reports": try await DebateReportPages(deps: deps).consultationReports(s, c),
         ]
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// The pieces of debate pages: dates in Paris time, places, counts, messages per field, and the form's decoding.
 enum DebateView {
     /// The `?fait=` values the debate page acknowledges.
-    static let flashes: Set<String> = ["declare", "inscrit", "attente", "desinscrit", "annule"]
+    static let flashes: Set<String> = ["declare", "inscrit", "attente", "desinscrit", "annule", "compte_rendu"]
 
     static let paris = Catalogue.paris
 

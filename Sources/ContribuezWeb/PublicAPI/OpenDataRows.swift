@@ -28,6 +28,10 @@ struct OpenDataRows {
     /// Calls `visit` with each row of `table`, in the package's order, until it returns false.
     func scan(_ table: OpenDataFormat.Table, _ visit: ([CSVCell]) -> Bool) async throws {
         let c = consultation, id = self.id, limit = pageSize, reader = self.reader
+        if OpenDataFormat.debateTables.contains(table) {
+            try await OpenDataFormat.scanDebates(table, consultationID: id, reader: reader, pageSize: limit) { visit($0) }
+            return
+        }
         /// Keyset pages of `read`, rows through `cells`, until `visit` says stop (then false).
         @discardableResult
         func paged<Row, Key>(_ start: Key, _ read: (Key) async throws -> [Row], key: (Row) -> Key, cells: (Row) -> [CSVCell]) async throws -> Bool {

@@ -29,7 +29,9 @@ struct ArticleSynthesisHandlers {
         guard let (a, c) = try await readable(ctx) else { return s.notFound() }
         let latest = try await deps.store.latestSynthesisRun(consultationID: c.id)
         let view = SynthesisArticleView(screen: s, consultation: c, article: a)
-        let data = view.data(latest: latest, result: try await stored(a)?.synthesis)
+        var data = view.data(latest: latest, result: try await stored(a)?.synthesis)
+        // Issue 15: the debates' counts, apart from the online figures.
+        if let box = try await DebateReportPages(deps: deps).articleBox(s, a) { data["debateBox"] = box }
         return s.html("synthesis_article", title: s.text("synthesis_article_title", ["number": a.number, "title": c.title]), data: data)
     }
 

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Browser test of a local debate's report (issue 15, items 3–5), headless Chromium without JavaScript.
+
+Starts `contribuez serve --demo`, signs up, declares a debate that starts a minute or two later (the server's clock
+is the real one: the report is refused before the start), waits for it, then files the report through the form
+with a photo of a sheet, and checks the article page: the room's counts in their own « Débats locaux » box, the
+argument marked « issu du débat local », and the photo offered as a download.
+
+    python3 Tests/browser/debate_report.py .build/debug/contribuez
+"""
+import datetime, os, re, subprocess, sys, tempfile, time, traceback, urllib.parse, urllib.request
+from zoneinfo import ZoneInfo
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from common import driver, finish, free_port, run_steps, wait_up
+
+binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
+PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + bytes(200)
+
+
+def main():
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    tmp = tempfile.mkdtemp()
+    db = os.path.join(tmp, "debate.sqlite")
+    server = subprocess.Popen([binary, "serve", "--demo", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--form-min-seconds", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    passed, failed = 0, 0
+    d = None
+    state = {}
+    try:
+        wait_up(base)
+        d = driver()
+        d.implicitly_wait(5)
+
+        def see(text, seconds=15):
+            try:
+                WebDriverWait(d, seconds).until(lambda drv: text in drv.page_source)
+            except Exception:
+                raise AssertionError(f"not on the page after {seconds}s: {text!r}")
+
+        def http(method, path, fields=None):
+            """A request with the browser's cookies (to declare the debate: typing in datetime-local fields is locale-bound)."""
+            cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
+            data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+            headers = {"Cookie": cookie, "Origin": base.rstrip("/")}
+            if data is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            req = urllib.request.Request(base.rstrip("/") + path, data=data, method=method, headers=headers)
+
+            class NoRedirect(urllib.request.HTTPRedirectHandler):
+                def redirect_request(self, *a, **k):
+                    return None
+            try:
+                with urllib.request.build_opener(NoRedirect).open(req, timeout=30) as r:
+                    return r.status, r.headers, r.read().decode(errors="replace")
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers, e.read().decode(errors="replace")
+
+        steps = []
+
+        def step(name):
+            def wrap(f):
+                steps.append((name, f))
+                return f
+            return wrap
+
+        @step("sign up")
+        def _():
+            d.get(base + "signup")
+            d.find_element(By.ID, "email").send_keys("debat@example.fr")
+            d.find_element(By.ID, "password").send_keys("un cheval de navigateur")
+            d.find_element(By.ID, "displayName").send_keys("Organisatrice")
+            d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
+            d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
+            see("Organisatrice")
+
+        @step("declare a debate starting within two minutes")
+        def _():
+            d.get(base)
+            d.find_element(By.CSS_SELECTOR, "article.card h2 a").click()
+            state["consultation"] = re.search(r"/consultations/(\d+)", d.current_url).group(1)
+            status, _, page = http("GET", f"/consultations/{state['consultation']}/debats/nouveau")
+            assert status == 200, status
+            csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+            paris = datetime.datetime.now(ZoneInfo("Europe/Paris"))
+            start = (paris + datetime.timedelta(minutes=2)).replace(second=0, microsecond=0)
+            state["start"] = start
+            fields = {"_csrf": csrf, "title": "Débat du quartier", "description": "", "startsAt": start.strftime("%Y-%m-%dT%H:%M"),
+                      "endsAt": (start + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "mode": "venue", "venueName": "Salle Voltaire",
+                      "address": "1 place Voltaire", "postcode": "69003", "commune": "Lyon", "stepFree": "yes", "accessibilityNotes": "",
+                      "capacity": "30", "organiserKind": "person", "organisationName": ""}
+            stamp = re.search(r'name="_ts" value="([^"]+)"', page)
+            if stamp:
+                fields["_ts"] = stamp.group(1)
+            status, headers, body = http("POST", f"/consultations/{state['consultation']}/debats", fields)
+            assert status == 303, (status, body[:800])
+            state["debate"] = re.search(r"/debats/(\d+)", headers["Location"]).group(1)
+
+        @step("the report is refused before the debate, then its form opens once it has started")
+        def _():
+            d.get(base + f"debats/{state['debate']}/compte-rendu")
+            see("pas encore eu lieu")
+            wait = (state["start"] - datetime.datetime.now(ZoneInfo("Europe/Paris"))).total_seconds() + 2
+            if wait > 0:
+                time.sleep(wait)
+            d.get(base + f"debats/{state['debate']}")
+            d.find_element(By.PARTIAL_LINK_TEXT, "Déposer le compte rendu").click()
+            see("Compte rendu du débat")
+
+        @step("file the report through the form, with a photo of a sheet")
+        def _():
+            form = d.find_element(By.CSS_SELECTOR, "form.debate-report")
+            form.find_element(By.ID, "attendance").send_keys("24")
+            first = form.find_elements(By.CSS_SELECTOR, "table.debate-report-votes tbody tr")[0]
+            inputs = first.find_elements(By.TAG_NAME, "input")
+            for value, box in zip(["14", "6", "3"], inputs):
+                box.send_keys(value)
+            Select(form.find_element(By.ID, "argument-1-article")).select_by_index(1)
+            form.find_element(By.CSS_SELECTOR, "input[name=argument_1_stance][value=against]").click()
+            form.find_element(By.ID, "argument-1-text").send_keys("La salle craint que le texte oublie les petites communes.")
+            form.find_element(By.ID, "synthesis").send_keys("Deux heures d'échanges nourris.")
+            photo = os.path.join(tmp, "feuille.png")
+            with open(photo, "wb") as f:
+                f.write(PNG)
+            form.find_element(By.ID, "photos").send_keys(photo)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            see("Le compte rendu est déposé.")
+            see("24 participant·es")
+            link = d.find_element(By.PARTIAL_LINK_TEXT, "feuille.png").get_attribute("href")
+            status, headers, _ = http("GET", urllib.parse.urlparse(link).path)
+            assert status == 200 and headers["Content-Disposition"].startswith("attachment"), (status, headers)
+            assert headers["X-Content-Type-Options"] == "nosniff"
+
+        @step("the article page shows the room's counts apart and the argument attributed to the debate")
+        def _():
+            d.find_element(By.CSS_SELECTOR, "table.debate-report-votes tbody a").click()
+            see("Débats locaux")
+            see("23 mains levées dans 1 débat(s)")
+            see("Issu du débat local de Organisatrice")
+            see("Votes sur Contribuez")
+            see("La salle craint que le texte oublie les petites communes.")
+
+        @step("a second report is refused")
+        def _():
+            d.get(base + f"debats/{state['debate']}/compte-rendu")
+            assert "/debats/" in d.current_url and "compte-rendu" not in d.current_url.split("#")[0], d.current_url
+
+        passed, failed = run_steps(steps, d)
+    except Exception:
+        traceback.print_exc()
+        failed += 1
+    finally:
+        finish(server, d, passed, failed)
+
+
+if __name__ == "__main__":
+    main()
