@@ -41,6 +41,9 @@ public enum DuplicatesError: Error, Equatable, CustomStringConvertible {
 /// 5. Each candidate pair not yet in the same cluster is verified: first the MinHash
 ///    estimate must be ≥ threshold − `estimateMargin` (a cheap filter), then the
 ///    **exact Jaccard similarity of the two 5-gram sets** must be ≥ threshold.
+///    Work and memory stay bounded on large corpora: inside one bucket a text takes at
+///    most `DuplicatesEngine.comparisonBudgetPerBucket` steps, and the cache of rejected
+///    pairs is emptied when it reaches `DuplicatesEngine.rejectedCacheLimit`.
 /// 6. Clusters are the connected components of verified pairs (union-find), so
 ///    similarity is transitive by design: A~B and B~C put A, B, C together.
 ///
@@ -122,6 +125,10 @@ public struct DuplicateClustering: Sendable, Equatable {
     public var exactChecks: Int
     /// Pairs linked because their exact similarity reached the threshold.
     public var linkedPairs: Int
+    /// Times a text stopped being compared inside one LSH bucket because it had used up
+    /// `DuplicatesEngine.comparisonBudgetPerBucket` (pathological buckets only; 0 on
+    /// ordinary corpora).
+    public var cappedComparisons: Int = 0
 
     /// For each input position, the index in `clusters` of its cluster, or nil when alone.
     public func clusterIndexByText(count: Int) -> [Int?] {
@@ -185,6 +192,19 @@ enum DuplicatesHashing {
 }
 
 struct DuplicatesEngine {
+    /// Most pair keys remembered as rejected: the set only spares re-verifying a pair met
+    /// again in another band, so it is emptied when it reaches this size (≈ 16 MB at most)
+    /// instead of growing with the number of candidate pairs. Results do not depend on it.
+    static let rejectedCacheLimit = 1 << 20
+    /// Most steps one text takes inside one LSH bucket: each group of already-connected
+    /// members visited, and each candidate pair looked at, costs one step. A bucket of s
+    /// mutually distinct texts would otherwise cost O(s²); with the budget it costs
+    /// O(s × budget). Recall trade-off, in such pathological buckets only: a text is not
+    /// compared with the groups beyond its budget there (it still meets its true
+    /// duplicates in the other 31 bands, where they share a bucket too, and ordinary
+    /// buckets hold a handful of groups, far below the budget).
+    static let comparisonBudgetPerBucket = 256
+
     let detector: DuplicateDetector
     /// Concatenated normal forms and their offsets.
     var norm: [UInt8] = []
@@ -250,7 +270,7 @@ struct DuplicatesEngine {
         }
         // 4-5. LSH candidates, verified, joined in a union-find over representatives.
         var components = DuplicatesUnionFind(count: m)
-        var stats = (candidates: 0, exact: 0, linked: 0)
+        var stats = (candidates: 0, exact: 0, linked: 0, capped: 0)
         if m >= 2 {
             verifyCandidates(reps: reps, signatures: signatures, components: &components, stats: &stats)
         }
@@ -270,7 +290,8 @@ struct DuplicatesEngine {
         clusters.removeAll { $0.count < 2 }
         return DuplicateClustering(
             clusters: clusters, distinctNormalForms: m, emptyTexts: emptyTexts,
-            candidatePairs: stats.candidates, exactChecks: stats.exact, linkedPairs: stats.linked)
+            candidatePairs: stats.candidates, exactChecks: stats.exact, linkedPairs: stats.linked,
+            cappedComparisons: stats.capped)
     }
 
     private func hashBytes(_ a: Int, _ b: Int) -> UInt64 {
@@ -300,7 +321,7 @@ struct DuplicatesEngine {
 
     private func verifyCandidates(
         reps: [Int32], signatures: [UInt16], components: inout DuplicatesUnionFind,
-        stats: inout (candidates: Int, exact: Int, linked: Int)
+        stats: inout (candidates: Int, exact: Int, linked: Int, capped: Int)
     ) {
         let m = reps.count
         let k = detector.signatureSize
@@ -332,7 +353,7 @@ struct DuplicatesEngine {
                     var matches = 0
                     let (ba, bb) = (a * k, b * k)
                     for j in 0..<k where sig[ba + j] == sig[bb + j] { matches += 1 }
-                    if matches < minMatches { rejected.insert(pairKey); return false }
+                    if matches < minMatches { reject(pairKey); return false }
                     // Exact Jaccard of the 5-gram sets.
                     stats.exact += 1
                     if cachedA != a { shingles(a, &setA); cachedA = a }
@@ -341,8 +362,12 @@ struct DuplicatesEngine {
                     let union = setA.count + setB.count - inter
                     // NB: a tiny tolerance so that 7/10 counts as ≥ 0.7 despite rounding.
                     if Double(inter) >= detector.threshold * Double(union) - 1e-9 { return true }
-                    rejected.insert(pairKey)
+                    reject(pairKey)
                     return false
+                }
+                func reject(_ pairKey: UInt64) {
+                    if rejected.count >= Self.rejectedCacheLimit { rejected.removeAll(keepingCapacity: true) }
+                    rejected.insert(pairKey)
                 }
                 var groups: [[Int]] = []
                 var linked: [Int] = []
@@ -364,20 +389,30 @@ struct DuplicatesEngine {
                             // NB: members are compared group by group: a group is a set of bucket
                             // members already known to be connected, so a campaign bucket of
                             // thousands of copies costs O(size), not O(size²), once it is joined.
+                            // Each member has `comparisonBudgetPerBucket` steps (see there): the
+                            // cost of a bucket stays linear in its size even when its members are
+                            // all distinct.
                             groups.removeAll(keepingCapacity: true)
                             for x in start..<end {
                                 let a = Int(keys[x] & slotMask)
                                 linked.removeAll(keepingCapacity: true)
-                                for g in groups.indices {
+                                var budget = Self.comparisonBudgetPerBucket
+                                scan: for g in groups.indices {
+                                    if budget <= 0 { stats.capped += 1; break scan }
+                                    budget -= 1
                                     if components.find(groups[g][0]) == components.find(a) {
                                         linked.append(g)
                                         continue
                                     }
-                                    for b in groups[g] where verify(b, a) {
-                                        components.union(a, b)
-                                        stats.linked += 1
-                                        linked.append(g)
-                                        break
+                                    for b in groups[g] {
+                                        if budget <= 0 { stats.capped += 1; break scan }
+                                        budget -= 1
+                                        if verify(b, a) {
+                                            components.union(a, b)
+                                            stats.linked += 1
+                                            linked.append(g)
+                                            break
+                                        }
                                     }
                                 }
                                 if linked.isEmpty {

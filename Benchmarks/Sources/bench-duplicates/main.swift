@@ -183,7 +183,7 @@ print("""
     detect: \(String(format: "%.2f", elapsed)) s wall, \(String(format: "%.2f", cpu)) s CPU, peak RSS \(Int(peakRSSMegabytes())) MB
       threshold \(threshold), \(detector.bands) bands × \(detector.rows) rows of \(detector.signatureSize)
       \(result.distinctNormalForms) distinct normal forms, \(result.emptyTexts) empty
-      \(result.candidatePairs) candidate pairs checked, \(result.exactChecks) exact Jaccard, \(result.linkedPairs) links
+      \(result.candidatePairs) candidate pairs checked, \(result.exactChecks) exact Jaccard, \(result.linkedPairs) links, \(result.cappedComparisons) capped in a bucket
       \(result.clusters.count) clusters holding \(clustered) texts
       planted: recall \(String(format: "%.4f", Double(plantedClustered) / Double(max(1, plan.count)))), precision \(String(format: "%.4f", Double(plantedClustered) / Double(max(1, precisionDenominator))))
     """)
