@@ -136,3 +136,53 @@ struct DebateKitTests {
         }
     }
 }
+
+@Suite("Debate kit: its templates read back")
+struct DebateKitRoundTripTests {
+    @Test("the kit's CSV, filled in as an organiser would, reads back with no problem: attendance, counts, an amendment, the synthesis")
+    func csvRoundTrip() async throws {
+        let server = try await TestServer.make()
+        let c = try await server.store.importConsultation(DebateKitTests.bundle())
+        let articles = try await server.store.articles(consultationID: c.id).sorted { $0.number < $1.number }
+        let blank = String(decoding: DebateReportTemplate.csv(c, articles: articles), as: UTF8.self)
+        // Untouched, it says what is missing (no attendance), never that the file is malformed.
+        let untouched = DebateReportReader.read(Array(blank.utf8))
+        #expect(untouched.consultationID == c.id)
+        // Filled: the attendance, one article's hands, an amendment row added, the synthesis.
+        var lines = blank.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        lines[1] = "attendance,\(c.id),,,18,,,,,"
+        let first = try #require(lines.firstIndex { $0.hasPrefix("vote,\(c.id),\(articles[0].id),") })
+        lines[first] = "vote,\(c.id),\(articles[0].id),\"Article 1 — Le droit au vélo\",,11,4,3,,"
+        lines.insert("amendment,\(c.id),\(articles[0].id),,,,,,,\"Toute personne peut circuler à vélo, en sécurité.\"", at: lines.count - 1)
+        lines[lines.count - 1] = "synthesis,\(c.id),,,,,,,,\"Un débat vif, surtout sur l'article 1.\""
+        let filled = DebateReportReader.read(Array((lines.joined(separator: "\r\n") + "\r\n").utf8))
+        #expect(filled.problems.isEmpty, "\(filled.problems)")
+        #expect(filled.consultationID == c.id)
+        #expect(filled.attendance == 18)
+        let counted = filled.votes.filter { $0.articleID == articles[0].id }
+        #expect(counted.count == 1)
+        #expect(counted.first.map { [$0.agree, $0.mixed, $0.disagree] } == [11, 4, 3])
+        #expect(filled.items.count == 1)
+        #expect(filled.synthesis == "Un débat vif, surtout sur l'article 1.")
+    }
+
+    @Test("the kit's JSON, filled in, reads back with no problem")
+    func jsonRoundTrip() async throws {
+        let server = try await TestServer.make()
+        let c = try await server.store.importConsultation(DebateKitTests.bundle())
+        let articles = try await server.store.articles(consultationID: c.id).sorted { $0.number < $1.number }
+        var object = try #require(try JSONSerialization.jsonObject(with: try DebateReportTemplate.json(c, articles: articles)) as? [String: Any])
+        object["attendance"] = 9
+        var votes = try #require(object["votes"] as? [[String: Any]])
+        votes[1]["agree"] = 5; votes[1]["mixed"] = 2; votes[1]["disagree"] = 1
+        object["votes"] = votes
+        object["arguments"] = [["article_id": articles[1].id, "stance": "for", "text": "Les pistes protègent les enfants."]]
+        object["synthesis"] = "Accord large."
+        let filled = DebateReportReader.read(Array(try JSONSerialization.data(withJSONObject: object)))
+        #expect(filled.problems.isEmpty, "\(filled.problems)")
+        #expect(filled.consultationID == c.id)
+        #expect(filled.attendance == 9)
+        #expect(filled.votes.first { $0.articleID == articles[1].id }.map { [$0.agree, $0.mixed, $0.disagree] } == [5, 2, 1])
+        #expect(filled.items.count == 1)
+    }
+}

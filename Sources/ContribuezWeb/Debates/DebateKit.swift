@@ -29,11 +29,10 @@ enum KitRoute: Sendable, Equatable {
     ]
 }
 
-/// The report template's two forms. NB: the report upload reads exactly these columns and keys
-/// (`format` "contribuez-debate-report/1"); change both together.
+/// The report template's two forms, in the columns and keys the upload reads (`DebateReportReader`).
 enum DebateReportTemplate {
-    static let format = "contribuez-debate-report/1"
-    static let columns = ["type", "consultation_id", "article_id", "article_title", "count", "agree", "mixed", "disagree", "stance", "text"]
+    static let format = DebateReportReader.format
+    static let columns = DebateReportReader.columns
 
     /// One `attendance` row, one `vote` row per article (counts left empty), one `synthesis` row. Amendments and
     /// arguments are added by the organiser as rows of their own (`amendment`: article_id, text; `argument`:
