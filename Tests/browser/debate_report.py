@@ -4,7 +4,8 @@
 Starts `contribuez serve --demo`, signs up, declares a debate that starts a minute or two later (the server's clock
 is the real one: the report is refused before the start), waits for it, then files the report through the form
 with a photo of a sheet, and checks the article page: the room's counts in their own « Débats locaux » box, the
-argument marked « issu du débat local », and the photo offered as a download.
+argument marked « issu du débat local », and the photo offered as a download. A second debate's report is filed by
+uploading the kit's CSV template, filled in.
 
     python3 Tests/browser/debate_report.py .build/debug/contribuez
 """
@@ -97,6 +98,12 @@ def main():
             status, headers, body = http("POST", f"/consultations/{state['consultation']}/debats", fields)
             assert status == 303, (status, body[:800])
             state["debate"] = re.search(r"/debats/(\d+)", headers["Location"]).group(1)
+            # A second debate at the same time, whose report comes back as the kit's filled CSV template.
+            fields["title"] = "Débat de la Croix-Rousse"
+            fields["venueName"] = "Salle de la Croix-Rousse"
+            status, headers, body = http("POST", f"/consultations/{state['consultation']}/debats", fields)
+            assert status == 303, (status, body[:800])
+            state["second"] = re.search(r"/debats/(\d+)", headers["Location"]).group(1)
 
         @step("the report is refused before the debate, then its form opens once it has started")
         def _():
@@ -141,6 +148,32 @@ def main():
             see("Issu du débat local de Organisatrice")
             see("Votes sur Contribuez")
             see("La salle craint que le texte oublie les petites communes.")
+
+        @step("the other debate's report is filed by uploading the kit's CSV template, filled in")
+        def _():
+            status, _, template = http("GET", f"/consultations/{state['consultation']}/kit/compte-rendu.csv")
+            assert status == 200, status
+            lines = [l for l in template.split("\r\n") if l]
+            c = state["consultation"]
+            lines[1] = f"attendance,{c},,,12,,,,,"
+            vote = next(i for i, l in enumerate(lines) if l.startswith("vote,"))
+            article = lines[vote].split(",")[2]
+            lines[vote] = f"vote,{c},{article},,,7,3,2,,"
+            lines.insert(len(lines) - 1, f'argument,{c},{article},,,,,,for,"Pour la salle, les communes rurales y gagnent aussi."')
+            path = os.path.join(tmp, "compte-rendu.csv")
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write("\r\n".join(lines) + "\r\n")
+            d.get(base + f"debats/{state['second']}/compte-rendu")
+            form = d.find_element(By.CSS_SELECTOR, "form.debate-report-template")
+            form.find_element(By.ID, "template").send_keys(path)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            see("Le compte rendu est déposé.")
+            see("12 participant·es")
+            # Both debates' hands on the article, still apart from the online votes.
+            d.get(base + f"articles/{article}")
+            see("Débats locaux")
+            see("dans 2 débat(s)")
+            see("Pour la salle, les communes rurales y gagnent aussi.")
 
         @step("a second report is refused")
         def _():
