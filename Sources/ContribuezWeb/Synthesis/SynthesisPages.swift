@@ -89,14 +89,40 @@ struct SynthesisHandlers {
         return (found.run, report)
     }
 
+    /// The local debates' show-of-hands counts beside the online votes, article by article (issue 15): live figures
+    /// read at request time, as on the article pages, and never added together. Nil when no report counted hands.
+    func debates(_ s: Screen, _ c: Consultation) async throws -> [String: Any]? {
+        let sums = try await deps.store.debateVoteSums(consultationID: c.id)
+        guard !sums.isEmpty else { return nil }
+        // NB: one row per article that has counts: bounded by the text's length, so not paginated.
+        let articles = try await deps.store.articles(consultationID: c.id).filter { sums[$0.id] != nil }
+        let online = try await deps.store.tallies(articles.map { .article($0.id) })
+        let rows: [[String: Any]] = articles.map { a in
+            let sum = sums[a.id]!
+            let live = online[.article(a.id)] ?? .zero
+            return [
+                "label": DebateReportTemplate.articleLabel(a), "url": SynthesisRoute.article(a.id).path,
+                "online": s.text("synthesis_debates_row", ["agree": "\(live.agree)", "mixed": "\(live.mixed)", "disagree": "\(live.disagree)"]),
+                "room": s.text("synthesis_debates_room_row", [
+                    "agree": "\(sum.agree)", "mixed": "\(sum.mixed)", "disagree": "\(sum.disagree)", "debates": "\(sum.debates)",
+                ]),
+            ]
+        }
+        return [
+            "counts": try await DebateReportPages(deps: deps).consultationReports(s, c), "rows": rows,
+            "listURL": DebateRoute.list(consultationID: c.id, when: .past).path,
+        ]
+    }
+
     func page(_ req: Request, _ ctx: WebContext) async throws -> Response {
         let s = screen(req, ctx)
         guard let c = try await readable(ctx) else { return s.notFound() }
         let latest = try await deps.store.latestSynthesisRun(consultationID: c.id)
         let result = try await stored(c.id)
         let view = SynthesisView(screen: s, consultation: c)
-        let data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed,
+        var data = view.data(latest: latest, result: result?.report, canRun: Permissions.can(ctx.actor, .organise, on: c, at: deps.clock.now()) == .allowed,
                              chain: try await deps.store.chainHead(consultationID: c.id))
+        if let debates = try await debates(s, c) { data["debates"] = debates }
         return s.html("synthesis", title: s.text("synthesis_title", ["title": c.title]), data: data)
     }
 
