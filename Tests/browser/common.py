@@ -96,6 +96,27 @@ class SecondFactors:
             assert not d.find_elements(By.CSS_SELECTOR, ".staff-notice"), "staff roles still withheld after enrolment"
 
 
+def see(d, text, seconds=15):
+    """Waits for the text to be on the page (a form post navigates asynchronously)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        WebDriverWait(d, seconds).until(lambda drv: text in drv.page_source)
+    except Exception:
+        raise AssertionError(f"not on the page after {seconds}s: {text!r}")
+
+
+def sign_up(d, base, email, name, password):
+    """Signs up through the form as a citizen, from a blank session, and waits for the name in the header."""
+    d.delete_all_cookies()
+    d.get(base + "signup")
+    d.find_element(By.ID, "email").send_keys(email)
+    d.find_element(By.ID, "password").send_keys(password)
+    d.find_element(By.ID, "displayName").send_keys(name)
+    d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
+    d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
+    see(d, name)
+
+
 def run_steps(steps, d):
     """Runs (name, function) steps in order, stopping at the first failure; returns (passed, failed)."""
     passed, failed = 0, 0

@@ -13,7 +13,8 @@ import datetime, os, re, subprocess, sys, tempfile, time, traceback, urllib.pars
 from zoneinfo import ZoneInfo
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+import common
 from common import driver, finish, free_port, run_steps, wait_up
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
@@ -36,10 +37,7 @@ def main():
         d.implicitly_wait(5)
 
         def see(text, seconds=15):
-            try:
-                WebDriverWait(d, seconds).until(lambda drv: text in drv.page_source)
-            except Exception:
-                raise AssertionError(f"not on the page after {seconds}s: {text!r}")
+            common.see(d, text, seconds)
 
         def http(method, path, fields=None):
             """A request with the browser's cookies (to declare the debate: typing in datetime-local fields is locale-bound)."""
@@ -69,13 +67,7 @@ def main():
 
         @step("sign up")
         def _():
-            d.get(base + "signup")
-            d.find_element(By.ID, "email").send_keys("debat@example.fr")
-            d.find_element(By.ID, "password").send_keys("un cheval de navigateur")
-            d.find_element(By.ID, "displayName").send_keys("Organisatrice")
-            d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
-            d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-            see("Organisatrice")
+            common.sign_up(d, base, "debat@example.fr", "Organisatrice", "un cheval de navigateur")
 
         @step("declare a debate starting within two minutes")
         def _():

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.print_page_options import PrintOptions
-from selenium.webdriver.support.ui import WebDriverWait
+import common
 from common import driver, finish, free_port, run_steps, wait_up
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
@@ -40,24 +40,14 @@ def main():
         d.implicitly_wait(5)
 
         def see(text, seconds=15):
-            try:
-                WebDriverWait(d, seconds).until(lambda drv: text in drv.page_source)
-            except Exception:
-                raise AssertionError(f"not on the page after {seconds}s: {text!r}")
+            common.see(d, text, seconds)
 
         def shot(name):
             if shots:
                 d.save_screenshot(os.path.join(shots, name))
 
         def sign_up(email, name):
-            d.delete_all_cookies()
-            d.get(base + "signup")
-            d.find_element(By.ID, "email").send_keys(email)
-            d.find_element(By.ID, "password").send_keys(PASSWORD)
-            d.find_element(By.ID, "displayName").send_keys(name)
-            d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
-            d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-            see(name)
+            common.sign_up(d, base, email, name, PASSWORD)
 
         def consultation():
             d.get(base)
