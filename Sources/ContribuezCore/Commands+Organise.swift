@@ -195,23 +195,29 @@ public struct EditArticle: Sendable {
     public var title: String
     public var body: String
     public var explanation: String
+    /// « Droit en vigueur », plain text; "" for none.
+    public var currentLaw: String
 
-    public init(actor: Actor?, articleID: ID, title: String, body: String, explanation: String) {
+    public init(actor: Actor?, articleID: ID, title: String, body: String, explanation: String, currentLaw: String = "") {
         self.actor = actor; self.articleID = articleID; self.title = title; self.body = body; self.explanation = explanation
+        self.currentLaw = currentLaw
     }
 
     public func run(_ ctx: CommandContext) async throws -> Outcome<Article> {
         guard var a = try await ctx.store.article(id: articleID), let c = try await ctx.store.consultation(id: a.consultationID) else { return .notFound }
         if case .refused(let r) = Permissions.can(actor, .editText, on: c, at: ctx.clock.now()) { return .refused(r) }
         let title = Validate.clean(self.title), body = Validate.clean(self.body), explanation = Validate.clean(self.explanation)
+        let currentLaw = Validate.clean(self.currentLaw)
         var errors: [FieldError] = []
         Validate.text(title, field: "title", limits: Limits.articleTitle, errors: &errors)
         Validate.text(body, field: "body", limits: Limits.articleBody, errors: &errors)
         Validate.text(explanation, field: "explanation", limits: Limits.explanation, errors: &errors)
+        Validate.text(currentLaw, field: "currentLaw", limits: Limits.currentLaw, errors: &errors)
         guard errors.isEmpty else { return .invalid(errors) }
         let audit = try await Audit.entry(ctx, actor: actor, consultationID: c.id, .editArticle, target: "article", a.id, detail: "Article \(a.number)")
-        guard try await ctx.store.updateArticle(id: a.id, title: title, body: body, explanation: explanation, audit: audit) else { return .notFound }
-        a.title = title; a.body = body; a.explanation = explanation
+        guard try await ctx.store.updateArticle(
+            id: a.id, title: title, body: body, explanation: explanation, currentLaw: currentLaw, audit: audit) else { return .notFound }
+        a.title = title; a.body = body; a.explanation = explanation; a.currentLaw = currentLaw
         return .done(a)
     }
 }

@@ -77,11 +77,14 @@ public struct ParsedArticle: Sendable, Equatable, Codable {
     public var body: String
     /// The « exposé des motifs », trimmed Markdown; may be "".
     public var explanation: String
+    /// The law in force that the article changes (« droit en vigueur »), trimmed; may be "".
+    public var currentLaw: String
     /// The 1-based line of the article heading.
     public var line: Int
 
-    public init(number: String, title: String = "", body: String, explanation: String = "", line: Int) {
-        self.number = number; self.title = title; self.body = body; self.explanation = explanation; self.line = line
+    public init(number: String, title: String = "", body: String, explanation: String = "", currentLaw: String = "", line: Int) {
+        self.number = number; self.title = title; self.body = body; self.explanation = explanation
+        self.currentLaw = currentLaw; self.line = line
     }
 }
 
@@ -224,9 +227,10 @@ extension DraftText {
         mutating func closeArticle() {
             guard let pending = article else { return }
             article = nil
-            let (body, explanation) = DraftText.split(pending.content)
-            sections[sections.count - 1].articles.append(
-                ParsedArticle(number: pending.number, title: pending.title, body: body, explanation: explanation, line: pending.line))
+            let parts = DraftText.split(pending.content)
+            sections[sections.count - 1].articles.append(ParsedArticle(
+                number: pending.number, title: pending.title, body: parts.body, explanation: parts.explanation,
+                currentLaw: parts.currentLaw, line: pending.line))
         }
 
         mutating func finish() -> DraftTextParse {
@@ -259,13 +263,20 @@ extension DraftText {
 // MARK: - Article content
 
 extension DraftText {
-    /// Separates an article's body from its « exposé des motifs »: blockquotes anywhere, and
-    /// everything from a paragraph (or level 4+ heading) starting with "Exposé des motifs" to the end.
-    static func split(_ lines: [Line]) -> (body: String, explanation: String) {
+    /// The trailing parts of an article, each opened by its lead phrase.
+    enum Trailing {
+        case explanation, currentLaw
+    }
+
+    /// Separates an article's body from its « exposé des motifs » and its « droit en vigueur »: blockquotes
+    /// anywhere before them are part of the exposé; a paragraph (or level 4+ heading) starting with "Exposé des
+    /// motifs" or "Droit en vigueur" (or "Droit existant") opens that part, which runs to the other lead or the end.
+    static func split(_ lines: [Line]) -> (body: String, explanation: String, currentLaw: String) {
         var body: [Line] = []
         var explanation: [[Line]] = []
+        var currentLaw: [[Line]] = []
         var quote: [Line]?
-        var exposé: [Line]?
+        var trailing: (kind: Trailing, lines: [Line])?
         var atBlockStart = true
 
         func flushQuote() {
@@ -276,9 +287,39 @@ extension DraftText {
             }
             explanation.append(block)
         }
+        func flushTrailing() {
+            guard let part = trailing else { return }
+            trailing = nil
+            switch part.kind {
+            case .explanation: explanation.append(part.lines)
+            case .currentLaw: currentLaw.append(part.lines)
+            }
+        }
+        /// The part a line opens, and the line's rest after the lead phrase.
+        func lead(_ text: String, atBlockStart: Bool) -> (Trailing, String)? {
+            if atBlockStart, !isBlank(text) {
+                if let rest = explanationLead(text) { return (.explanation, rest) }
+                if let rest = currentLawLead(text) { return (.currentLaw, rest) }
+            }
+            if let heading = heading(text) {
+                if let rest = explanationLead(heading.text) { return (.explanation, rest) }
+                if let rest = currentLawLead(heading.text) { return (.currentLaw, rest) }
+            }
+            return nil
+        }
 
         for line in lines {
-            if exposé != nil { exposé!.append(line); continue }
+            if trailing != nil {
+                if !line.inFence, let (kind, rest) = lead(line.text, atBlockStart: atBlockStart) {
+                    flushTrailing()
+                    trailing = (kind, [Line(text: rest, inFence: false)])
+                    atBlockStart = false
+                    continue
+                }
+                trailing!.lines.append(line)
+                atBlockStart = line.inFence || isBlank(line.text) || heading(line.text) != nil
+                continue
+            }
             if !line.inFence {
                 let blank = isBlank(line.text)
                 if let content = quoteContent(line.text) {
@@ -291,12 +332,9 @@ extension DraftText {
                     continue
                 }
                 flushQuote()
-                if atBlockStart, !blank, let rest = explanationLead(line.text) {
-                    exposé = [Line(text: rest, inFence: false)]
-                    continue
-                }
-                if let heading = heading(line.text), let rest = explanationLead(heading.text) {
-                    exposé = [Line(text: rest, inFence: false)]
+                if let (kind, rest) = lead(line.text, atBlockStart: atBlockStart) {
+                    trailing = (kind, [Line(text: rest, inFence: false)])
+                    atBlockStart = false
                     continue
                 }
                 atBlockStart = blank || heading(line.text) != nil
@@ -307,9 +345,9 @@ extension DraftText {
             body.append(line)
         }
         flushQuote()
-        if let exposé { explanation.append(exposé) }
-        let text = explanation.map(render).filter { !$0.isEmpty }.joined(separator: "\n\n")
-        return (render(body), text)
+        flushTrailing()
+        func joined(_ blocks: [[Line]]) -> String { blocks.map(render).filter { !$0.isEmpty }.joined(separator: "\n\n") }
+        return (render(body), joined(explanation), joined(currentLaw))
     }
 
     /// Joins lines, dropping blank lines at the ends and collapsing runs of blank lines to one,
@@ -331,14 +369,19 @@ extension DraftText {
 
     /// The rest of a line that starts with "Exposé des motifs" (any case, accent optional, optionally
     /// in `*`/`_` emphasis), without the phrase and the punctuation after it; nil if it does not.
-    static func explanationLead(_ text: String) -> String? {
+    static func explanationLead(_ text: String) -> String? { leadRest(text, phrases: ["expose des motifs"]) }
+
+    /// The rest of a line that starts with "Droit en vigueur" or "Droit existant", as `explanationLead` reads it.
+    static func currentLawLead(_ text: String) -> String? { leadRest(text, phrases: ["droit en vigueur", "droit existant"]) }
+
+    static func leadRest(_ text: String, phrases: [String]) -> String? {
         var s = Substring(text).drop(while: \.isWhitespace)
         let emphasis = String(s.prefix(while: { $0 == "*" || $0 == "_" }).prefix(3))
         s = s.dropFirst(emphasis.count)
-        let phrase = "expose des motifs"
-        guard s.count >= phrase.count,
-              s.prefix(phrase.count).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil) == phrase
-        else { return nil }
+        guard let phrase = phrases.first(where: { phrase in
+            s.count >= phrase.count
+                && s.prefix(phrase.count).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil) == phrase
+        }) else { return nil }
         s = s.dropFirst(phrase.count)
         if let next = s.first, next.isLetter || next.isNumber { return nil }
         let punctuation: (Character) -> Bool = { $0.isWhitespace || ":.—–".contains($0) }

@@ -134,16 +134,19 @@ public struct Article: Sendable, Equatable, Codable {
     public var body: String
     /// « Exposé des motifs ».
     public var explanation: String
+    /// « Droit en vigueur »: the text of the law in force that the article changes, as plain text ("" when the
+    /// article creates new law or nobody entered it). Shown before the article's text, never merged with it.
+    public var currentLaw: String
     /// Counters carried over from another platform, shown as such, never mixed with live votes.
     public var importedTally: Tally?
 
     public init(
         id: ID, consultationID: ID, sectionID: ID, position: Int, number: String, title: String,
-        body: String, explanation: String, importedTally: Tally? = nil
+        body: String, explanation: String, currentLaw: String = "", importedTally: Tally? = nil
     ) {
         self.id = id; self.consultationID = consultationID; self.sectionID = sectionID
         self.position = position; self.number = number; self.title = title
-        self.body = body; self.explanation = explanation; self.importedTally = importedTally
+        self.body = body; self.explanation = explanation; self.currentLaw = currentLaw; self.importedTally = importedTally
     }
 }
 

@@ -27,7 +27,7 @@ public protocol InstitutionStore: Sendable {
     func updateConsultation(_ consultation: Consultation, audit: AuditEntry) async throws
     /// Replaces the whole draft text (sections and articles) in one transaction.
     func replaceDraftText(consultationID: ID, text: ParsedDraftText, audit: AuditEntry) async throws -> [Article]
-    func updateArticle(id: ID, title: String, body: String, explanation: String, audit: AuditEntry) async throws -> Bool
+    func updateArticle(id: ID, title: String, body: String, explanation: String, currentLaw: String, audit: AuditEntry) async throws -> Bool
     func publish(consultationID: ID, audit: AuditEntry) async throws
     /// Sets the closing instant to `at` and records the reason shown on the consultation page.
     func closeEarly(consultationID: ID, reason: String, at: Date, audit: AuditEntry) async throws

@@ -233,15 +233,16 @@ public struct NewArticle: Sendable {
     public var title: String
     public var body: String
     public var explanation: String
+    public var currentLaw: String
     public var importedTally: Tally?
 
     public init(
         consultationID: ID, sectionID: ID, position: Int, number: String, title: String,
-        body: String, explanation: String, importedTally: Tally? = nil
+        body: String, explanation: String, currentLaw: String = "", importedTally: Tally? = nil
     ) {
         self.consultationID = consultationID; self.sectionID = sectionID; self.position = position
         self.number = number; self.title = title; self.body = body; self.explanation = explanation
-        self.importedTally = importedTally
+        self.currentLaw = currentLaw; self.importedTally = importedTally
     }
 }
 
@@ -302,10 +303,14 @@ public struct ImportBundle: Sendable {
         public var title: String
         public var body: String
         public var explanation: String
+        public var currentLaw: String
         public var importedTally: Tally?
-        public init(key: String, number: String, title: String, body: String, explanation: String, importedTally: Tally?) {
+        public init(
+            key: String, number: String, title: String, body: String, explanation: String, currentLaw: String = "",
+            importedTally: Tally?
+        ) {
             self.key = key; self.number = number; self.title = title; self.body = body
-            self.explanation = explanation; self.importedTally = importedTally
+            self.explanation = explanation; self.currentLaw = currentLaw; self.importedTally = importedTally
         }
     }
     public struct ContributionItem: Sendable {

@@ -52,6 +52,7 @@ public enum Limits {
     public static let reason = 3...2_000
     public static let articleBody = 1...100_000
     public static let explanation = 0...100_000
+    public static let currentLaw = 0...100_000
     public static let articleTitle = 0...250
 }
 

@@ -107,6 +107,7 @@ public enum OpenDataFormat {
             Field("title", .string, "Title"),
             Field("body", .string, "Text (Markdown)"),
             Field("explanation", .string, "Explanatory statement (Markdown)"),
+            Field("current_law", .string, "Law in force that the article changes (plain text; empty when none was given)"),
         ],
         primaryKey: ["id"], foreignKeys: [fk(["section_id"], "sections", ["id"])])
 

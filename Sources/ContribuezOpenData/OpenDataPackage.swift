@@ -143,7 +143,8 @@ struct TableWriter<S: ByteSink> {
 
         try await begin(OpenDataFormat.articles)
         try await paged({ try await reader.articles(consultationID: id, after: $0, limit: limit) }, key: \.id) { a in
-            [.int(a.id), .int(a.sectionID), .int(a.position), .text(a.number), .text(a.title), .text(a.body), .text(a.explanation)]
+            [.int(a.id), .int(a.sectionID), .int(a.position), .text(a.number), .text(a.title), .text(a.body), .text(a.explanation),
+             .text(a.currentLaw)]
         }
         try await end()
 

@@ -108,7 +108,7 @@ enum PG {
         try Article(
             id: row["id"], consultationID: row["consultation_id"], sectionID: row["section_id"], position: row["position"],
             number: row["number"], title: row["title"], body: row["body"], explanation: row["explanation"],
-            importedTally: baseTally(row))
+            currentLaw: row["current_law"], importedTally: baseTally(row))
     }
 
     static func contribution(_ row: PGRow) throws -> Contribution {

@@ -30,7 +30,7 @@ enum PGImport {
                 position += 1
                 let article = try await PostgresStore.insertArticle(c, NewArticle(
                     consultationID: consultation.id, sectionID: sectionID, position: position, number: a.number, title: a.title,
-                    body: a.body, explanation: a.explanation, importedTally: a.importedTally))
+                    body: a.body, explanation: a.explanation, currentLaw: a.currentLaw, importedTally: a.importedTally))
                 articleIDs[a.key] = article.id
             }
         }

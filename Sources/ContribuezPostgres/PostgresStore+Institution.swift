@@ -184,7 +184,7 @@ extension PostgresStore {
                     position += 1
                     articles.append(try await Self.insertArticle(c, NewArticle(
                         consultationID: consultationID, sectionID: sectionID, position: position, number: a.number, title: a.title,
-                        body: a.body, explanation: a.explanation)))
+                        body: a.body, explanation: a.explanation, currentLaw: a.currentLaw)))
                 }
             }
             try await Self.appendAudit(c, audit)
@@ -192,10 +192,15 @@ extension PostgresStore {
         }
     }
 
-    public func updateArticle(id: ID, title: String, body: String, explanation: String, audit: AuditEntry) async throws -> Bool {
+    public func updateArticle(
+        id: ID, title: String, body: String, explanation: String, currentLaw: String, audit: AuditEntry
+    ) async throws -> Bool {
         try await write { c in
             let changed = try await c.run(
-                "UPDATE articles SET title = \(title), body = \(body), explanation = \(explanation) WHERE id = \(id) RETURNING 1")
+                """
+                UPDATE articles SET title = \(title), body = \(body), explanation = \(explanation), current_law = \(currentLaw)
+                WHERE id = \(id) RETURNING 1
+                """)
             guard changed > 0 else { return false }
             try await Self.dropRenderedHTML(c, articleID: id)
             try await Self.appendAudit(c, audit)

@@ -251,14 +251,16 @@ public final class PostgresStore: Store, SynthesisActivityStore, @unchecked Send
     static func insertArticle(_ c: PostgresConnection, _ new: NewArticle) async throws -> Article {
         guard let id = try await c.scalar(
             """
-            INSERT INTO articles (consultation_id, section_id, position, number, title, body, explanation)
-            VALUES (\(new.consultationID), \(new.sectionID), \(new.position), \(new.number), \(new.title), \(new.body), \(new.explanation))
+            INSERT INTO articles (consultation_id, section_id, position, number, title, body, explanation, current_law)
+            VALUES (\(new.consultationID), \(new.sectionID), \(new.position), \(new.number), \(new.title), \(new.body),
+                    \(new.explanation), \(new.currentLaw))
             RETURNING id
             """, as: ID.self) else { throw StoreError.constraint("article not inserted") }
         if let base = new.importedTally { try await setBase(c, .article(id), base) }
         return Article(
             id: id, consultationID: new.consultationID, sectionID: new.sectionID, position: new.position, number: new.number,
-            title: new.title, body: new.body, explanation: new.explanation, importedTally: new.importedTally)
+            title: new.title, body: new.body, explanation: new.explanation, currentLaw: new.currentLaw,
+            importedTally: new.importedTally)
     }
 
     public func sections(consultationID: ID) async throws -> [Section] {

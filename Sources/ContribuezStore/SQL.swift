@@ -74,7 +74,7 @@ enum SQL {
         Article(
             id: row["id"], consultationID: row["consultation_id"], sectionID: row["section_id"], position: row["position"],
             number: row["number"], title: row["title"], body: row["body"], explanation: row["explanation"],
-            importedTally: baseTally(row))
+            currentLaw: row["current_law"], importedTally: baseTally(row))
     }
 
     static func contribution(_ row: Row) -> Contribution {
@@ -238,7 +238,7 @@ enum SQLImport {
                 position += 1
                 let article = try SQLiteStore.insertArticle(db, NewArticle(
                     consultationID: consultation.id, sectionID: sectionID, position: position, number: a.number, title: a.title,
-                    body: a.body, explanation: a.explanation, importedTally: a.importedTally))
+                    body: a.body, explanation: a.explanation, currentLaw: a.currentLaw, importedTally: a.importedTally))
                 articleIDs[a.key] = article.id
             }
         }

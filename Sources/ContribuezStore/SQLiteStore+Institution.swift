@@ -180,7 +180,7 @@ extension SQLiteStore {
                     position += 1
                     articles.append(try Self.insertArticle(db, NewArticle(
                         consultationID: consultationID, sectionID: sectionID, position: position, number: a.number, title: a.title,
-                        body: a.body, explanation: a.explanation)))
+                        body: a.body, explanation: a.explanation, currentLaw: a.currentLaw)))
                 }
             }
             try Self.appendAudit(db, audit)
@@ -188,9 +188,12 @@ extension SQLiteStore {
         }
     }
 
-    public func updateArticle(id: ID, title: String, body: String, explanation: String, audit: AuditEntry) async throws -> Bool {
+    public func updateArticle(
+        id: ID, title: String, body: String, explanation: String, currentLaw: String, audit: AuditEntry
+    ) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE articles SET title = ?, body = ?, explanation = ? WHERE id = ?", arguments: [title, body, explanation, id])
+            try db.execute(sql: "UPDATE articles SET title = ?, body = ?, explanation = ?, current_law = ? WHERE id = ?",
+                arguments: [title, body, explanation, currentLaw, id])
             guard db.changesCount > 0 else { return false }
             try Self.dropRenderedHTML(db, articleID: id)
             try Self.appendAudit(db, audit)

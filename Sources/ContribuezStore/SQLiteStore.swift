@@ -112,15 +112,16 @@ public final class SQLiteStore: Store, SealingStore {
     static func insertArticle(_ db: Database, _ new: NewArticle) throws -> Article {
         try db.execute(
             sql: """
-                INSERT INTO articles (consultation_id, section_id, position, number, title, body, explanation)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO articles (consultation_id, section_id, position, number, title, body, explanation, current_law)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [new.consultationID, new.sectionID, new.position, new.number, new.title, new.body, new.explanation])
+            arguments: [new.consultationID, new.sectionID, new.position, new.number, new.title, new.body, new.explanation, new.currentLaw])
         let id = db.lastInsertedRowID
         if let base = new.importedTally { try SQL.setBase(db, .article(id), base) }
         return Article(
             id: id, consultationID: new.consultationID, sectionID: new.sectionID, position: new.position, number: new.number,
-            title: new.title, body: new.body, explanation: new.explanation, importedTally: new.importedTally)
+            title: new.title, body: new.body, explanation: new.explanation, currentLaw: new.currentLaw,
+            importedTally: new.importedTally)
     }
 
     public func sections(consultationID: ID) async throws -> [Section] {

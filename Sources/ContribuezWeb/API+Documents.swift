@@ -176,6 +176,7 @@ enum APIDoc {
         var title: String
         var body: String
         var explanation: String
+        var currentLaw: String
         var tally: TallyDTO
         var importedTally: TallyDTO?
         var myVote: String?

@@ -280,7 +280,7 @@ struct APIHandlers {
         if let actor = ctx.actor { mine = try await deps.store.votes(participantID: actor.participantID, on: [.article(id)])[.article(id)] }
         return Self.json(APIDoc.ArticleDTO(
             id: a.id, url: SiteRoute.article(a.id).path, consultationId: a.consultationID, sectionId: a.sectionID, number: a.number,
-            title: a.title, body: a.body, explanation: a.explanation, tally: .init(tally, scale: .opinion),
+            title: a.title, body: a.body, explanation: a.explanation, currentLaw: a.currentLaw, tally: .init(tally, scale: .opinion),
             importedTally: a.importedTally.map { .init($0, scale: .opinion) }, myVote: mine?.rawValue,
             contributions: Self.pageDTO(contributions, answers: try await deps.store.currentAnswers(contributionIDs: contributions.items.map(\.contribution.id)))))
     }

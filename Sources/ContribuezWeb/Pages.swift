@@ -257,6 +257,7 @@ struct PageHandlers {
             "argumentAction": SiteRoute.argueArticle(id).path, "sourceAction": SiteRoute.sourceArticle(id).path,
         ]
         if let e = html[RenderedKey(.article(id), .explanation)] { data["explanationHTML"] = e }
+        if !a.currentLaw.isEmpty { data["currentLaw"] = a.currentLaw }
         if let p = s.pager(amendments, label: s.text("amendments_heading"), link: { "\(path)?amendments=\($0)#modifications" }) {
             data["amendmentPager"] = p
         }

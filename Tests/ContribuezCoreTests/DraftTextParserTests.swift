@@ -158,6 +158,46 @@ struct DraftTextParserTests {
         #expect(articles.map(\.explanation) == ["Premier motif.", "Deuxième motif.", "Troisième motif."])
     }
 
+    @Test("a droit en vigueur paragraph becomes the law before the article, up to an exposé des motifs, in either order")
+    func currentLawParagraphs() throws {
+        // setup
+        let markdown = """
+            ## Article 1
+            Le premier alinéa de l'article 4 est ainsi rédigé : « Toute personne peut demander. »
+
+            Droit en vigueur : Art. 4. — Les documents sont communiqués.
+
+            > Une citation qui reste dans le droit en vigueur.
+
+            Exposé des motifs : Élargir la communication.
+            ## Article 2
+            Deux.
+
+            **Exposé des motifs.** Un motif.
+
+            #### Droit existant
+            I. — Premier alinéa.
+            II. — Second alinéa.
+            ## Article 3
+            Trois, disposition nouvelle.
+
+            Le droit en vigueur dans une phrase ne compte pas.
+            """
+        // act
+        let articles = try #require(Self.parsed(markdown)).sections.flatMap(\.articles)
+        // check
+        #expect(articles.map(\.body) == [
+            "Le premier alinéa de l'article 4 est ainsi rédigé : « Toute personne peut demander. »", "Deux.",
+            "Trois, disposition nouvelle.\n\nLe droit en vigueur dans une phrase ne compte pas.",
+        ])
+        #expect(articles[0].currentLaw == "Art. 4. — Les documents sont communiqués.\n\n> Une citation qui reste dans le droit en vigueur.")
+        #expect(articles[0].explanation == "Élargir la communication.")
+        #expect(articles[1].explanation == "Un motif.")
+        #expect(articles[1].currentLaw == "I. — Premier alinéa.\nII. — Second alinéa.")
+        #expect(articles[2].currentLaw == "")
+        #expect(articles[2].explanation == "")
+    }
+
     struct Heading: Sendable, CustomStringConvertible {
         var text: String
         var number: String

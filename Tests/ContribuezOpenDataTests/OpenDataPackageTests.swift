@@ -25,7 +25,8 @@ struct OpenDataPackageTests {
                 slug: "od-\(UUID().uuidString.prefix(8).lowercased())", title: "Données", summary: "S", institution: "Ministère", isPublished: true,
                 opensAt: t0 - 86_400, closesAt: t0 + 86_400))
             let s = try await store.createSection(consultationID: c.id, position: 1, title: "Titre I", subtitle: "")
-            let a = try await store.createArticle(NewArticle(consultationID: c.id, sectionID: s.id, position: 1, number: "1", title: "Article", body: "Texte", explanation: ""))
+            let a = try await store.createArticle(NewArticle(consultationID: c.id, sectionID: s.id, position: 1, number: "1", title: "Article", body: "Texte", explanation: "",
+                                                             currentLaw: "-Ancien texte\nsur deux lignes"))
             let alice = try await OpenDataFixture.participant(store, "alice@example.fr", "Alice Martin")
             let bob = try await OpenDataFixture.participant(store, "bob@example.fr", "Bob Dupont", .association, organisation: "Asso Libre")
             let carol = try await OpenDataFixture.participant(store, "carol@example.fr", "Carol Durand")
@@ -137,6 +138,9 @@ struct OpenDataPackageTests {
         let kept = try #require(p.records(OpenDataFormat.contributions).first { $0["id"] == String(f.kept.id) })
         #expect(kept["body"] == "Nouvelle rédaction, \"citée\"\nsur deux lignes")
         #expect(p.records(OpenDataFormat.events).allSatisfy { Int64($0["seq"] ?? "") != nil && Int64($0["at"] ?? "") != nil })
+        // the article's law in force, neutralised and restored like any text
+        #expect(p.raw(OpenDataFormat.articles).first?["current_law"] == "'-Ancien texte\nsur deux lignes")
+        #expect(p.records(OpenDataFormat.articles).first?["current_law"] == "-Ancien texte\nsur deux lignes")
     }
 
     @Test("hidden items keep their reason, erased ones lose their text and author, withdrawn votes are gone", arguments: OpenDataBackend.all)

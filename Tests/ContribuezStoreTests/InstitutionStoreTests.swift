@@ -156,4 +156,26 @@ struct InstitutionStoreTests {
         #expect(closed.closedEarlyReason == "Retiré")
         #expect(closed.phase(at: Fixture.t0) == .closed)
     }
+
+    @Test("the law in force of an article is stored from the draft text, edited, and read back", arguments: Backend.all)
+    func currentLaw(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let markdown = "## Article 1\n\nNouveau texte.\n\nDroit en vigueur : Ancien texte, alinéa 1.\nAlinéa 2.\n\n## Article 2\n\nDeux.\n"
+        guard case .parsed(let parsed) = DraftText.parse(markdown) else { Issue.record("the fixture text should parse"); return }
+        // act
+        let articles = try await f.store.replaceDraftText(consultationID: f.consultation.id, text: parsed, audit: Self.entry(f.consultation.id, .importText))
+        let first = try #require(articles.first)
+        let updated = try await f.store.updateArticle(
+            id: articles[1].id, title: "", body: "Deux.", explanation: "", currentLaw: "Droit « ancien » <b>brut</b>",
+            audit: Self.entry(f.consultation.id, .editArticle))
+        // check
+        #expect(first.currentLaw == "Ancien texte, alinéa 1.\nAlinéa 2.")
+        #expect(updated)
+        let stored = try await f.store.articles(consultationID: f.consultation.id)
+        #expect(stored.map(\.currentLaw) == ["Ancien texte, alinéa 1.\nAlinéa 2.", "Droit « ancien » <b>brut</b>"])
+        #expect(try await f.store.article(id: first.id) == first)
+        #expect(try await f.store.updateArticle(
+            id: 999_999, title: "", body: "x", explanation: "", currentLaw: "", audit: Self.entry(f.consultation.id, .editArticle)) == false)
+    }
 }

@@ -18,7 +18,8 @@ struct DebateKitTests {
         let sections: [ImportBundle.SectionItem] = [
             .init(title: "Titre Ier — Principes", subtitle: "", articles: [
                 .init(key: "a1", number: "1", title: "Le droit au vélo", body: "Toute personne peut **circuler** à vélo.",
-                      explanation: "Le vélo est bon pour la santé.", importedTally: nil),
+                      explanation: "Le vélo est bon pour la santé.",
+                      currentLaw: "Art. L. 110. — Le vélo <i>est</i> toléré.\nIl circule à droite.", importedTally: nil),
                 .init(key: "a2", number: "2", title: "=SOMME(A1:A9)", body: "Les communes aménagent des pistes.", explanation: "", importedTally: nil),
             ]),
             .init(title: "Titre II — Mise en œuvre", subtitle: "", articles: [
@@ -70,6 +71,44 @@ struct DebateKitTests {
             // and the debates' list links to the kit
             let list = try await b.get(DebateRoute.list(consultationID: server.demo.id).path)
             #expect(list.body.contains("href=\"\(KitRoute.kit(server.demo.id).path)\""))
+        }
+    }
+
+    @Test("the law in force and the proposed text side by side in the kit, and before the article on its page; an article without one says so")
+    func currentLaw() async throws {
+        let server = try await TestServer.make()
+        let c = try await server.store.importConsultation(Self.bundle())
+        let articles = try await server.store.articles(consultationID: c.id)
+        let one = try #require(articles.first { $0.number == "1" })
+        try await server.run { b in
+            // act
+            let kit = try await b.get(KitRoute.kit(c.id).path)
+            let page = try await b.get(SiteRoute.article(one.id).path)
+            let other = try await b.get(SiteRoute.article(articles.first { $0.number == "2" }!.id).path)
+            // check: one before/after block, for article 1, the law escaped and kept as plain text with its line break
+            #expect(kit.status == .ok)
+            #expect(kit.body.components(separatedBy: "class=\"before-after\"").count - 1 == 1)
+            let start = try #require(kit.body.range(of: "id=\"article-\(one.id)\""))
+            let block = try #require(kit.body.range(of: "class=\"before-after\"", range: start.upperBound..<kit.body.endIndex))
+            let before = try #require(kit.body.range(of: "Art. L. 110. — Le vélo &lt;i&gt;est&lt;/i&gt; toléré.\nIl circule à droite.",
+                                                     range: block.upperBound..<kit.body.endIndex))
+            let after = try #require(kit.body.range(of: "<strong>circuler</strong>", range: before.upperBound..<kit.body.endIndex))
+            #expect(kit.body.range(of: "Texte proposé (après)", range: before.upperBound..<after.lowerBound) != nil)
+            #expect(kit.body.contains("Droit en vigueur (avant)"))
+            #expect(!kit.body.contains("<i>est</i>"))
+            // the two articles without a law in force say so
+            #expect(kit.body.components(separatedBy: "class=\"no-law\"").count - 1 == 2)
+            // the article page: the law in force before the text, folded, escaped; none on an article without one
+            #expect(page.status == .ok)
+            #expect(page.body.contains("<details class=\"current-law\"><summary>Droit en vigueur (avant cet article)</summary>"))
+            #expect(page.body.contains("Le vélo &lt;i&gt;est&lt;/i&gt; toléré."))
+            #expect(other.status == .ok)
+            #expect(!other.body.contains("class=\"current-law\""))
+            // the API gives it too
+            let api = try await b.get("/api/v1/articles/\(one.id)")
+            #expect(api.status == .ok)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(api.bytes)) as? [String: Any])
+            #expect(json["currentLaw"] as? String == "Art. L. 110. — Le vélo <i>est</i> toléré.\nIl circule à droite.")
         }
     }
 

@@ -180,8 +180,14 @@ struct OrganisePagesTests {
             let articles = try await server.store.articles(consultationID: id)
             let third = try #require(articles.first { $0.number == "3" })
             let editForm = try await b.get("/articles/\(third.id)/modifier")
-            let edited = try await b.post("/articles/\(third.id)/modifier", [("title", "Règle revue"), ("body", "Un texte revu."), ("explanation", "")])
+            let edited = try await b.post("/articles/\(third.id)/modifier", [
+                ("title", "Règle revue"), ("body", "Un texte revu."), ("explanation", ""), ("currentLaw", "  Art. 3. — L'ancienne règle.\r\nAlinéa 2.  "),
+            ])
             let badEdit = try await b.post("/articles/\(third.id)/modifier", [("title", ""), ("body", ""), ("explanation", "")])
+            let longLaw = try await b.post("/articles/\(third.id)/modifier", [
+                ("title", "Règle revue"), ("body", "Un autre texte."), ("explanation", ""), ("currentLaw", String(repeating: "a", count: 100_001)),
+            ])
+            let afterLongLaw = try await server.store.article(id: third.id)
             try await b.get("/consultations/\(id)/organiser")
             let published = try await b.post("/consultations/\(id)/organiser/publier", [])
             let publicPage = try await Browser(client: b.client).get("/consultations/\(id)")
@@ -208,7 +214,11 @@ struct OrganisePagesTests {
             #expect(editForm.status == .ok)
             #expect(editForm.body.contains("Le texte de l’article 3 pose une règle claire."))
             #expect(edited.status == .seeOther)
-            #expect(try await server.store.article(id: third.id)?.body == "Un texte revu.")
+            #expect(editForm.body.contains("name=\"currentLaw\""))
+            #expect(afterLongLaw?.body == "Un texte revu.")
+            #expect(afterLongLaw?.currentLaw == "Art. 3. — L'ancienne règle.\nAlinéa 2.")
+            #expect(longLaw.status == .unprocessableContent)
+            #expect(longLaw.body.contains("Droit en vigueur : 100000 caractères au plus."))
             #expect(badEdit.status == .unprocessableContent)
             #expect(badEdit.body.contains("Texte de l&#39;article : ce champ est obligatoire.") || badEdit.body.contains("Texte de l'article : ce champ est obligatoire."))
             #expect(published.status == .seeOther)

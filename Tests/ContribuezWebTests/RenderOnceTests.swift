@@ -33,7 +33,7 @@ struct RenderOnceTests {
             let entry = AuditEntry(consultationID: server.demo.id, actorID: nil, actorName: "test", action: .editArticle,
                                    targetKind: "article", targetID: article.id, at: server.clock.now())
             _ = try await server.store.updateArticle(id: article.id, title: article.title, body: "Ancienne version remplacée zèbre.",
-                                                     explanation: article.explanation, audit: entry)
+                                                     explanation: article.explanation, currentLaw: article.currentLaw, audit: entry)
             let dropped = try await rendered.renderedHTML([key])[key]
             let second = try await b.get("/articles/\(article.id)")
             await server.deps.views.rendered.writer.flush()

@@ -24,6 +24,10 @@ PASSWORD = "un cheval de navigateur"
 ARGUMENT = "Cet argument est vif mais respecte la charte."
 
 
+LAW_LEAD = "Droit en vigueur : "
+LAW = "Art. 12 du règlement de voirie. — Les pistes cyclables sont aménagées à la demande du maire."
+
+
 def markdown(articles=12):
     """A draft text: a title, two chapters, `articles` articles, an explanation on every third."""
     lines = ["# Titre Ier — Se déplacer à vélo", "", "## Chapitre 1er — Principes", ""]
@@ -31,6 +35,8 @@ def markdown(articles=12):
         if n == articles // 2 + 1:
             lines += ["## Chapitre 2 — Mise en œuvre", ""]
         lines += [f"### Article {n} — Mesure {n}", "", f"La commune met en œuvre la mesure {n} dans un délai d'un an.", ""]
+        if n == 1:
+            lines += [LAW_LEAD + LAW, ""]
         if n % 3 == 0:
             lines += [f"Exposé des motifs : la mesure {n} répond aux demandes des habitants.", ""]
     return "\n".join(lines)
@@ -152,6 +158,21 @@ def main():
             see("Plan vélo de la commune")
             see("Ouverte")
             assert d.find_elements(By.CSS_SELECTOR, "h5.article-heading"), "articles not nested under their chapter"
+
+        @step("the first article shows the law in force before it, and the kit sets the two side by side")
+        def _():
+            d.get(base + f"consultations/{state['id']}")
+            d.find_element(By.CSS_SELECTOR, "ol.articles .article-heading a").click()
+            d.find_element(By.XPATH, "//details[@class='current-law']/summary").click()
+            law = d.find_element(By.CSS_SELECTOR, "details.current-law .law")
+            assert law.text.strip() == LAW, f"law in force shown as {law.text!r}"
+            assert "La commune met en œuvre la mesure 1 dans" in d.find_element(By.CSS_SELECTOR, ".article-body").text
+            d.get(base + f"consultations/{state['id']}/kit")
+            pairs = d.find_elements(By.CSS_SELECTOR, ".kit-article .before-after")
+            assert len(pairs) == 1, f"{len(pairs)} before/after blocks in the kit"
+            assert pairs[0].find_element(By.CSS_SELECTOR, ".before .law").text.strip() == LAW
+            assert "mesure 1 dans" in pairs[0].find_element(By.CSS_SELECTOR, ".after").text
+            assert len(d.find_elements(By.CSS_SELECTOR, ".kit-article .no-law")) == 11
 
         @step("a participant argues against the first article")
         def _():

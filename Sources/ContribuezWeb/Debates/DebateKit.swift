@@ -134,6 +134,8 @@ struct DebateKitPages {
                 "bodyHTML": html[RenderedKey(.article(a.id), .body)] ?? "",
             ]
             if let e = html[RenderedKey(.article(a.id), .explanation)] { d["explanationHTML"] = e }
+            // The law before (plain text, escaped by the template) beside the text after; "" hides the column.
+            if !a.currentLaw.isEmpty { d["currentLaw"] = a.currentLaw }
             return d
         }
         var bySection: [ID: [Article]] = [:]

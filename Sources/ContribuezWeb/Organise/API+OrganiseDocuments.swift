@@ -10,6 +10,7 @@ extension APIDoc {
             var line: Int
             var body: String
             var explanation: String
+            var currentLaw: String
             /// Set once saved.
             var id: ID?
             var url: String?
@@ -37,7 +38,7 @@ extension APIDoc {
                 SectionDTO(level: s.level, title: s.title, line: s.line, articles: s.articles.map { a in
                     let saved = r.saved ? stored.next() : nil
                     return ArticleDTO(number: a.number, title: a.title, line: a.line, body: a.body, explanation: a.explanation,
-                                      id: saved?.id, url: saved.map { SiteRoute.article($0.id).path })
+                                      currentLaw: a.currentLaw, id: saved?.id, url: saved.map { SiteRoute.article($0.id).path })
                 })
             }
             warnings = r.parsed.warnings.map { WarningDTO(code: $0.code.rawValue, line: $0.line) }

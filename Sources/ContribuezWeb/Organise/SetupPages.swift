@@ -248,7 +248,7 @@ struct SetupPages {
         guard let id = Institution.id(ctx), let a = try await deps.store.article(id: id),
               let c = try await deps.store.consultation(id: a.consultationID) else { return s.notFound() }
         if case .refused(let r) = Permissions.can(ctx.actor, .editText, on: c, at: now) { return s.refused(r) }
-        return articlePage(s, a, c, draft: ["title": a.title, "body": a.body, "explanation": a.explanation])
+        return articlePage(s, a, c, draft: ["title": a.title, "body": a.body, "explanation": a.explanation, "currentLaw": a.currentLaw])
     }
 
     func articlePage(_ s: Screen, _ a: Article, _ c: Consultation, draft: [String: String], errors: [FieldError] = [],
@@ -257,6 +257,7 @@ struct SetupPages {
             "number": a.number, "consultationTitle": c.title, "organiserURL": OrganiseRoute.organiser(c.id).path,
             "action": OrganiseRoute.saveArticle(a.id).path, "draft": draft,
             "titleHint": s.hint(Limits.articleTitle), "bodyHint": s.hint(Limits.articleBody), "explanationHint": s.hint(Limits.explanation),
+            "currentLawHint": s.text("organise_current_law_hint") + " " + s.hint(Limits.currentLaw),
         ]
         if let e = s.errors(errors) { data["errors"] = e }
         return s.html("organise_article", title: s.text("organise_article_title", ["number": a.number]), data: data, status: status)
@@ -271,9 +272,13 @@ struct SetupPages {
         }
         guard let id = Institution.id(ctx), let a = try await deps.store.article(id: id),
               let c = try await deps.store.consultation(id: a.consultationID) else { return s.notFound() }
-        let draft = ["title": form.string("title"), "body": form.string("body"), "explanation": form.string("explanation")]
+        let draft = [
+            "title": form.string("title"), "body": form.string("body"), "explanation": form.string("explanation"),
+            "currentLaw": form.string("currentLaw"),
+        ]
         let outcome = try await EditArticle(
-            actor: ctx.actor, articleID: id, title: draft["title"]!, body: draft["body"]!, explanation: draft["explanation"]!).run(deps.commands)
+            actor: ctx.actor, articleID: id, title: draft["title"]!, body: draft["body"]!, explanation: draft["explanation"]!,
+            currentLaw: draft["currentLaw"]!).run(deps.commands)
         switch outcome {
         case .done: return Screen.redirect(Screen.with(OrganiseRoute.organiser(c.id).path, ok: "article_saved") + "#articles")
         case .invalid(let errors): return articlePage(s, a, c, draft: draft, errors: errors, status: .unprocessableContent)

@@ -57,7 +57,8 @@ struct OpenDataRows {
             }
         case OpenDataFormat.articles.name:
             try await paged(0, { try await reader.articles(consultationID: id, after: $0, limit: limit) }, key: \.id) { a in
-                [.int(a.id), .int(a.sectionID), .int(a.position), .text(a.number), .text(a.title), .text(a.body), .text(a.explanation)]
+                [.int(a.id), .int(a.sectionID), .int(a.position), .text(a.number), .text(a.title), .text(a.body), .text(a.explanation),
+                 .text(a.currentLaw)]
             }
         case OpenDataFormat.textVersions.name:
             try await paged(0, { try await reader.textVersions(consultationID: id, after: $0, limit: limit) }, key: \.id) { v in
