@@ -5,11 +5,14 @@ import Foundation
 /// CSV: UTF-8 (a leading BOM is allowed), comma, RFC 4180 quoting, header exactly `columns`; one row per fact:
 /// `attendance` (count), `vote` (article_id, article_title for the reader only, agree/mixed/disagree: non-negative
 /// integers, empty = not voted), `amendment` (article_id, text), `argument` (article_id, stance `for`|`against`, text),
-/// `synthesis` (text). `consultation_id` is on every row.
+/// `synthesis` (text), and optionally `profile` (the room's profile in aggregate: text `question:code` as in
+/// `DebateProfileCount.key`, e.g. `age:25-34`, article_title its label for the reader only, count; empty = not given).
+/// `consultation_id` is on every row.
 ///
 /// JSON: `{"format":"contribuez-debate-report/1","consultation_id":N,"attendance":N,"votes":[{"article_id":N,
 /// "article_title":"…","agree":N,"mixed":N,"disagree":N}],"amendments":[{"article_id":N,"text":"…"}],
-/// "arguments":[{"article_id":N,"stance":"for","text":"…"}],"synthesis":"…"}`.
+/// "arguments":[{"article_id":N,"stance":"for","text":"…"}],"synthesis":"…",
+/// "profile":[{"question":"age","code":"25-34","label":"…","count":N}]}` (profile optional, null counts not given).
 ///
 /// The reader never stops at the first problem: each is placed (a CSV line, a JSON path) so the organiser can fix
 /// the file in one go. Checks against the consultation (known articles, counts within the attendance) are
@@ -140,6 +143,15 @@ public enum DebateReportReader {
                 let stance = Stance(rawValue: cell("stance"))
                 if stance == nil { input.problems.append(DebateReportProblem(.unknownStance, at: place, value: cell("stance"))) }
                 input.items.append(DebateReportItem(articleID: id, kind: .argument, stance: stance ?? .for, text: r.fields[9], origin: place))
+            case "profile":
+                let key = cell("text")
+                let (ok, n) = count("count")
+                guard ok, let n else { continue }
+                if let p = DebateProfileCount.parse(key: key, count: n) {
+                    input.profile.append(p); input.profileOrigins.append(place)
+                } else {
+                    input.problems.append(DebateReportProblem(.unknownProfile, at: place, value: key))
+                }
             case "synthesis":
                 if sawSynthesis { input.problems.append(DebateReportProblem(.synthesisTwice, at: place)); continue }
                 sawSynthesis = true
@@ -160,7 +172,7 @@ public enum DebateReportReader {
               let root = any as? [String: Any] else {
             input.problems.append(DebateReportProblem(.badJSON)); return input
         }
-        let known: Set<String> = ["format", "consultation_id", "attendance", "votes", "amendments", "arguments", "synthesis"]
+        let known: Set<String> = ["format", "consultation_id", "attendance", "votes", "amendments", "arguments", "synthesis", "profile"]
         for key in root.keys.sorted() where !known.contains(key) { input.problems.append(DebateReportProblem(.unknownKey, at: .path(key))) }
         if (root["format"] as? String) != format {
             input.problems.append(DebateReportProblem(.format, at: .path("format"), value: (root["format"]).map { "\($0)" } ?? ""))
@@ -225,6 +237,16 @@ public enum DebateReportReader {
             let stance = raw.flatMap(Stance.init(rawValue:))
             if stance == nil { input.problems.append(DebateReportProblem(.unknownStance, at: .path(path + ".stance"), value: raw ?? "")) }
             input.items.append(DebateReportItem(articleID: article(o, path), kind: .argument, stance: stance ?? .for, text: text(o, path), origin: .path(path)))
+        }
+        for (i, o) in list("profile").enumerated() {
+            let path = "profile[\(i)]"
+            let key = "\(o["question"].map { "\($0)" } ?? ""):\(o["code"].map { "\($0)" } ?? "")"
+            guard case (true, let n?) = integer(o["count"], path + ".count") else { continue }
+            if let p = DebateProfileCount.parse(key: key, count: n) {
+                input.profile.append(p); input.profileOrigins.append(.path(path))
+            } else {
+                input.problems.append(DebateReportProblem(.unknownProfile, at: .path(path), value: key))
+            }
         }
         if let raw = root["synthesis"], !(raw is NSNull) {
             if let s = raw as? String { input.synthesis = s } else { input.problems.append(DebateReportProblem(.format, at: .path("synthesis"))) }

@@ -38,6 +38,38 @@ public struct DebateArticleCount: Sendable, Equatable, Codable {
     public var isEmpty: Bool { agree == nil && mixed == nil && disagree == nil }
 }
 
+/// How many people in the room gave one answer to one question of the profile questionnaire: the room's profile in
+/// aggregate, never a person's. Optional in a report, question by question.
+public struct DebateProfileCount: Sendable, Equatable, Codable {
+    public var question: ProfileQuestion
+    /// One of `question.codes`.
+    public var code: String
+    public var count: Int
+
+    public init(question: ProfileQuestion, code: String, count: Int) { self.question = question; self.code = code; self.count = count }
+
+    /// The questions a report may count: the questionnaire's, but the département (the debate's own place tells it).
+    public static let questions: [ProfileQuestion] = ProfileQuestion.allCases.filter { $0 != .departement }
+
+    /// The key a template writes for it: `age:25-34`.
+    public var key: String { "\(question.rawValue):\(code)" }
+
+    /// The count a key names, or nil when the question or the code is not one a report may count.
+    public static func parse(key: String, count: Int) -> DebateProfileCount? {
+        let parts = key.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let q = ProfileQuestion(rawValue: parts[0]), questions.contains(q), q.codes.contains(parts[1]) else { return nil }
+        return DebateProfileCount(question: q, code: parts[1], count: count)
+    }
+
+    /// In the questionnaire's order: by question, then by code.
+    public static func sorted(_ list: [DebateProfileCount]) -> [DebateProfileCount] {
+        func rank(_ c: DebateProfileCount) -> (Int, Int) {
+            (questions.firstIndex(of: c.question) ?? Int.max, c.question.codes.firstIndex(of: c.code) ?? Int.max)
+        }
+        return list.sorted { rank($0) < rank($1) }
+    }
+}
+
 /// An amendment or an argument agreed in the room, with where it came from (a template's line or JSON path).
 public struct DebateReportItem: Sendable, Equatable {
     public var articleID: ID?
@@ -68,16 +100,21 @@ public struct DebateReportInput: Sendable, Equatable {
     public var voteOrigins: [DebateReportProblem.Place?]
     public var items: [DebateReportItem]
     public var synthesis: String
+    /// The room's profile in aggregate (optional): only the counts given.
+    public var profile: [DebateProfileCount]
+    /// Where each profile count came from, in the same order.
+    public var profileOrigins: [DebateReportProblem.Place?]
     /// Problems found while reading (not a number, a bad line…).
     public var problems: [DebateReportProblem]
 
     public init(
         source: DebateReportSource, consultationID: ID? = nil, attendance: Int?, votes: [DebateArticleCount] = [],
         voteOrigins: [DebateReportProblem.Place?] = [], items: [DebateReportItem] = [], synthesis: String = "",
-        problems: [DebateReportProblem] = []
+        profile: [DebateProfileCount] = [], profileOrigins: [DebateReportProblem.Place?] = [], problems: [DebateReportProblem] = []
     ) {
         self.source = source; self.consultationID = consultationID; self.attendance = attendance; self.votes = votes
-        self.voteOrigins = voteOrigins; self.items = items; self.synthesis = synthesis; self.problems = problems
+        self.voteOrigins = voteOrigins; self.items = items; self.synthesis = synthesis; self.profile = profile
+        self.profileOrigins = profileOrigins; self.problems = problems
     }
 }
 
@@ -125,6 +162,8 @@ public struct DebateReportProblem: Sendable, Equatable {
         case countsOverAttendance = "counts_over_attendance", unknownStance = "unknown_stance"
         case textMissing = "text_missing", textTooShort = "text_too_short", textTooLong = "text_too_long", textInvalid = "text_invalid"
         case tooManyItems = "too_many_items"
+        // The room's profile
+        case unknownProfile = "unknown_profile", profileTwice = "profile_twice", profileOverAttendance = "profile_over_attendance"
         // Attachments
         case attachmentType = "attachment_type", attachmentTooLarge = "attachment_too_large", tooManyAttachments = "too_many_attachments"
         case attachmentEmpty = "attachment_empty"
@@ -179,13 +218,16 @@ public struct DebateReport: Sendable, Equatable {
     /// The contributions it created, in order.
     public var contributionIDs: [ID]
     public var attachments: [Attachment]
+    /// The room's profile in aggregate, in the questionnaire's order; empty when the organiser gave none.
+    public var profile: [DebateProfileCount]
 
     public init(
         debateID: ID, consultationID: ID, attendance: Int, synthesis: String, source: DebateReportSource, filedAt: Date,
-        votes: [DebateArticleCount], contributionIDs: [ID], attachments: [Attachment]
+        votes: [DebateArticleCount], contributionIDs: [ID], attachments: [Attachment], profile: [DebateProfileCount] = []
     ) {
         self.debateID = debateID; self.consultationID = consultationID; self.attendance = attendance; self.synthesis = synthesis
         self.source = source; self.filedAt = filedAt; self.votes = votes; self.contributionIDs = contributionIDs; self.attachments = attachments
+        self.profile = profile
     }
 }
 
@@ -244,15 +286,18 @@ public struct NewDebateReport: Sendable {
     public var attachments: [(filename: String, type: DebateAttachmentType, bytes: [UInt8])]
     /// Set when staff filed it for the organiser.
     public var audit: AuditEntry?
+    /// The room's profile in aggregate, in the questionnaire's order.
+    public var profile: [DebateProfileCount]
 
     public init(
         debateID: ID, consultationID: ID, filedBy: ID?, attendance: Int, synthesis: String, source: DebateReportSource, filedAt: Date,
         votes: [DebateArticleCount], contributions: [NewContribution], held: Bool,
-        attachments: [(filename: String, type: DebateAttachmentType, bytes: [UInt8])], audit: AuditEntry?
+        attachments: [(filename: String, type: DebateAttachmentType, bytes: [UInt8])], audit: AuditEntry?,
+        profile: [DebateProfileCount] = []
     ) {
         self.debateID = debateID; self.consultationID = consultationID; self.filedBy = filedBy; self.attendance = attendance
         self.synthesis = synthesis; self.source = source; self.filedAt = filedAt; self.votes = votes; self.contributions = contributions
-        self.held = held; self.attachments = attachments; self.audit = audit
+        self.held = held; self.attachments = attachments; self.audit = audit; self.profile = profile
     }
 }
 
@@ -338,7 +383,7 @@ public struct FileDebateReport: Sendable {
         let new = NewDebateReport(
             debateID: d.id, consultationID: c.id, filedBy: actor.participantID, attendance: attendance, synthesis: Validate.clean(input.synthesis),
             source: input.source, filedAt: now, votes: votes, contributions: contributions, held: c.settings.moderation == .aPriori,
-            attachments: files, audit: audit)
+            attachments: files, audit: audit, profile: DebateProfileCount.sorted(input.profile))
         switch try await ctx.store.fileDebateReport(new) {
         case .filed(let report): return .done(report)
         case .alreadyFiled: return .invalid([DebateReportProblem(.alreadyFiled)])
@@ -371,6 +416,24 @@ public struct FileDebateReport: Sendable {
             if !seen.insert(v.articleID).inserted { problems.append(DebateReportProblem(.voteTwice, at: place, value: "\(v.articleID)")); continue }
             if let attendance, v.total > attendance {
                 problems.append(DebateReportProblem(.countsOverAttendance, at: place, value: "\(v.total)", limit: attendance))
+            }
+        }
+        var given: Set<String> = [], perQuestion: [ProfileQuestion: Int] = [:]
+        for (i, p) in input.profile.enumerated() {
+            let place = i < input.profileOrigins.count ? input.profileOrigins[i] : nil
+            guard DebateProfileCount.parse(key: p.key, count: p.count) != nil else {
+                problems.append(DebateReportProblem(.unknownProfile, at: place, value: p.key)); continue
+            }
+            if p.count < 0 { problems.append(DebateReportProblem(.negative, at: place, value: "\(p.count)")); continue }
+            if !given.insert(p.key).inserted { problems.append(DebateReportProblem(.profileTwice, at: place, value: p.key)); continue }
+            perQuestion[p.question, default: 0] += p.count
+        }
+        if let attendance {
+            // NB: the people who did not answer a question are the attendance less its counts, so the counts cannot exceed it.
+            for q in DebateProfileCount.questions {
+                if let sum = perQuestion[q], sum > attendance {
+                    problems.append(DebateReportProblem(.profileOverAttendance, value: q.rawValue, limit: attendance))
+                }
             }
         }
         if input.items.count > DebateReportLimits.items {

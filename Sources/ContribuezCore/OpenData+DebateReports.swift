@@ -51,6 +51,24 @@ public struct OpenDataDebateVote: Sendable, Equatable {
     public init(key: OpenDataDebateVoteKey, count: DebateArticleCount) { self.key = key; self.count = count }
 }
 
+/// Where a page of `debate_profiles` stops: (debate, position in its report).
+public struct OpenDataDebateProfileKey: Sendable, Hashable {
+    public var debateID: ID
+    public var position: Int
+
+    public init(debateID: ID, position: Int) { self.debateID = debateID; self.position = position }
+
+    public static let start = OpenDataDebateProfileKey(debateID: 0, position: 0)
+}
+
+/// One count of a room's profile in aggregate: `debate_profiles.csv`.
+public struct OpenDataDebateProfile: Sendable, Equatable {
+    public var key: OpenDataDebateProfileKey
+    public var count: DebateProfileCount
+
+    public init(key: OpenDataDebateProfileKey, count: DebateProfileCount) { self.key = key; self.count = count }
+}
+
 /// A contribution a report created: `debate_contributions.csv`.
 public struct OpenDataDebateContribution: Sendable, Equatable {
     public var contributionID: ID
@@ -65,6 +83,8 @@ public protocol OpenDataDebateReader: Sendable {
     func debateReports(consultationID: ID, after: ID, limit: Int) async throws -> [OpenDataDebateReport]
     /// Their counts, by (debate id, article id).
     func debateVotes(consultationID: ID, after: OpenDataDebateVoteKey, limit: Int) async throws -> [OpenDataDebateVote]
+    /// The rooms' profiles in aggregate, by (debate id, position).
+    func debateProfiles(consultationID: ID, after: OpenDataDebateProfileKey, limit: Int) async throws -> [OpenDataDebateProfile]
     /// The contributions they created, by contribution id.
     func debateContributions(consultationID: ID, after: ID, limit: Int) async throws -> [OpenDataDebateContribution]
 }

@@ -44,7 +44,19 @@ extension OpenDataFormat {
         primaryKey: ["contribution_id"],
         foreignKeys: [fk(["contribution_id"], "contributions", ["id"]), fk(["debate_id"], "debate_reports", ["debate_id"])])
 
-    public static let debateTables: [Table] = [debateReports, debateVotes, debateContributions]
+    public static let debateProfiles = Table(
+        name: "debate_profiles", title: "Local debates' rooms in aggregate: how many people gave each answer of the profile questionnaire",
+        fields: [
+            Field("debate_id", .integer, "Debate"),
+            Field("position", .integer, "Order in the report"),
+            Field("question", .string, "sex, age, commune_size, diploma, pcs or votes_every_election (codes of the profile questionnaire)"),
+            Field("code", .string, "Answer code, as in the reference margins"),
+            Field("count", .integer, "People in the room who gave this answer (the rest of the attendance did not answer)"),
+        ],
+        primaryKey: ["debate_id", "position"],
+        foreignKeys: [fk(["debate_id"], "debate_reports", ["debate_id"])])
+
+    public static let debateTables: [Table] = [debateReports, debateVotes, debateProfiles, debateContributions]
 
     /// A report's row, cell for cell (the package and the public API share it).
     public static func cells(_ r: OpenDataDebateReport) -> [CSVCell] {
@@ -58,6 +70,10 @@ extension OpenDataFormat {
     }
 
     public static func cells(_ x: OpenDataDebateContribution) -> [CSVCell] { [.int(x.contributionID), .int(x.debateID)] }
+
+    public static func cells(_ p: OpenDataDebateProfile) -> [CSVCell] {
+        [.int(p.key.debateID), .int(p.key.position), .text(p.count.question.rawValue), .text(p.count.code), .int(p.count.count)]
+    }
 
     /// Calls `visit` with each row of one of `debateTables`, page by page, until it returns false.
     public static func scanDebates(
@@ -77,6 +93,14 @@ extension OpenDataFormat {
             while true {
                 let page = try await reader.debateVotes(consultationID: id, after: after, limit: limit)
                 for v in page { guard try await visit(cells(v)) else { return } }
+                guard page.count == limit, let last = page.last else { return }
+                after = last.key
+            }
+        case debateProfiles.name:
+            var after = OpenDataDebateProfileKey.start
+            while true {
+                let page = try await reader.debateProfiles(consultationID: id, after: after, limit: limit)
+                for p in page { guard try await visit(cells(p)) else { return } }
                 guard page.count == limit, let last = page.last else { return }
                 after = last.key
             }

@@ -306,7 +306,7 @@ public enum OpenDataFormat {
     /// The tables always present, in package order.
     public static let tables: [Table] = [
         consultation, sections, articles, textVersions, articleVersions, participants, contributions, events, votes, tallies,
-        ranking, answers, answerStatistics, uptakes, moderation, debateReports, debateVotes, debateContributions,
+        ranking, answers, answerStatistics, uptakes, moderation, debateReports, debateVotes, debateProfiles, debateContributions,
     ]
 
     /// Written when the consultation has a successful synthesis run.

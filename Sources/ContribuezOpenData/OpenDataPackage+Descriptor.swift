@@ -141,9 +141,10 @@ enum Readme {
               l'ordre publié des contributions publiques (score décroissant puis identifiant décroissant) ;
             - `answers.csv`, `answer_statistics.csv` : les réponses de l'institution et le respect de ses engagements ;
             - `uptakes.csv` : où les contributions ont été reprises ; `moderation.csv` : les décisions de modération
-              (quoi et pourquoi, jamais qui) ; `debate_reports.csv`, `debate_votes.csv`, `debate_contributions.csv` : les
-              comptes rendus des débats locaux, leurs votes à main levée (jamais additionnés aux votes en ligne) et les
-              contributions qu'ils ont apportées ; `synthesis_*.csv` : les tables de la dernière synthèse, quand il y en a une.
+              (quoi et pourquoi, jamais qui) ; `debate_reports.csv`, `debate_votes.csv`, `debate_profiles.csv`,
+              `debate_contributions.csv` : les comptes rendus des débats locaux, leurs votes à main levée (jamais
+              additionnés aux votes en ligne), le profil de leur salle en agrégat quand il est donné (des effectifs par
+              réponse, jamais une personne) et les contributions qu'ils ont apportées ; `synthesis_*.csv` : les tables de la dernière synthèse, quand il y en a une.
 
             **Pseudonymes.** Chaque participant·e apparaît sous un pseudonyme propre à cette consultation : les 16 premiers
             chiffres hexadécimaux de HMAC-SHA256(sel, identifiant). Le sel, tiré au hasard pour la consultation, n'est jamais

@@ -27,6 +27,13 @@ extension PostgresStore {
                 let stored = try await Self.insertContribution(c, contribution, hidden: false, held: new.held)
                 try await c.run("INSERT INTO debate_report_contributions (contribution_id, debate_id) VALUES (\(stored.id), \(new.debateID))")
             }
+            for (i, p) in new.profile.enumerated() {
+                try await c.run(
+                    """
+                    INSERT INTO debate_report_profiles (debate_id, question, code, position, count)
+                    VALUES (\(new.debateID), \(p.question.rawValue), \(p.code), \(i + 1), \(p.count))
+                    """)
+            }
             for (i, a) in new.attachments.enumerated() {
                 try await c.run(
                     """
@@ -56,10 +63,14 @@ extension PostgresStore {
             "SELECT number, filename, media_type, size FROM debate_report_attachments WHERE debate_id = \(debateID) ORDER BY number") {
             attachments.append(try attachment(r))
         }
+        var profile: [DebateProfileCount] = []
+        for r in try await c.rows("SELECT question, code, count FROM debate_report_profiles WHERE debate_id = \(debateID) ORDER BY position") {
+            if let q = ProfileQuestion(rawValue: try r["question"]) { profile.append(DebateProfileCount(question: q, code: try r["code"], count: try r["count"])) }
+        }
         return DebateReport(
             debateID: debateID, consultationID: try row["consultation_id"], attendance: try row["attendance"], synthesis: try row["synthesis"],
             source: DebateReportSource(rawValue: try row["source"]) ?? .form, filedAt: PG.date(try row["filed_at"]), votes: votes,
-            contributionIDs: contributions, attachments: attachments)
+            contributionIDs: contributions, attachments: attachments, profile: profile)
     }
 
     static func attachment(_ r: PGRow) throws -> DebateReport.Attachment {
@@ -173,6 +184,24 @@ extension PostgresOpenDataReader {
                 key: OpenDataDebateVoteKey(debateID: r["debate_id"], articleID: r["article_id"]),
                 count: DebateArticleCount(articleID: r["article_id"], agree: r["agree"] as Int?, mixed: r["mixed"] as Int?, disagree: r["disagree"] as Int?))
         }
+    }
+
+    func debateProfiles(consultationID: ID, after: OpenDataDebateProfileKey, limit: Int) async throws -> [OpenDataDebateProfile] {
+        var out: [OpenDataDebateProfile] = []
+        for r in try await c.rows(
+            """
+            SELECT p.debate_id, p.position, p.question, p.code, p.count
+            FROM debate_report_profiles p JOIN debate_reports r ON r.debate_id = p.debate_id
+            WHERE r.consultation_id = \(consultationID) AND (p.debate_id, p.position) > (\(after.debateID), \(after.position))
+            ORDER BY p.debate_id, p.position LIMIT \(limit)
+            """
+        ) {
+            guard let q = ProfileQuestion(rawValue: try r["question"]) else { continue }
+            out.append(OpenDataDebateProfile(
+                key: OpenDataDebateProfileKey(debateID: try r["debate_id"], position: try r["position"]),
+                count: DebateProfileCount(question: q, code: try r["code"], count: try r["count"])))
+        }
+        return out
     }
 
     func debateContributions(consultationID: ID, after: ID, limit: Int) async throws -> [OpenDataDebateContribution] {

@@ -10,7 +10,7 @@ public enum Migrations {
     }
 
     /// Every migration in order: the participation core, then each feature's own (numbered 0002…, 0003…).
-    public static var all: [Migration] { core + synthesis + profiles + institution + followUp + mail + rendered + nodes + ranking + chain + openData + personalData + rateLimits + mailAbandon + securityAudit + sessionSecurity + sealedData + abuse + synthesisState + localDebates + debateReports + currentLaw }
+    public static var all: [Migration] { core + synthesis + profiles + institution + followUp + mail + rendered + nodes + ranking + chain + openData + personalData + rateLimits + mailAbandon + securityAudit + sessionSecurity + sealedData + abuse + synthesisState + localDebates + debateReports + currentLaw + debateProfiles }
 
     /// `AUTOINCREMENT_PK` is replaced per backend: SQLite `INTEGER PRIMARY KEY`, PostgreSQL `BIGSERIAL PRIMARY KEY`.
     static let core: [Migration] = [

@@ -27,6 +27,11 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "INSERT INTO debate_report_contributions (contribution_id, debate_id) VALUES (?, ?)", arguments: [stored.id, new.debateID])
             }
+            for (i, p) in new.profile.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO debate_report_profiles (debate_id, question, code, position, count) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [new.debateID, p.question.rawValue, p.code, i + 1, p.count])
+            }
             for (i, a) in new.attachments.enumerated() {
                 try db.execute(
                     sql: "INSERT INTO debate_report_attachments (debate_id, number, filename, media_type, size, content) VALUES (?, ?, ?, ?, ?, ?)",
@@ -50,10 +55,13 @@ extension SQLiteStore {
             db, cachedSQL: "SELECT number, filename, media_type, size FROM debate_report_attachments WHERE debate_id = ? ORDER BY number",
             arguments: [debateID]
         ).map(Self.attachment)
+        let profile = try Row.fetchAll(
+            db, cachedSQL: "SELECT question, code, count FROM debate_report_profiles WHERE debate_id = ? ORDER BY position", arguments: [debateID]
+        ).compactMap { r in ProfileQuestion(rawValue: r["question"]).map { DebateProfileCount(question: $0, code: r["code"], count: r["count"]) } }
         return DebateReport(
             debateID: debateID, consultationID: row["consultation_id"], attendance: row["attendance"], synthesis: row["synthesis"],
             source: DebateReportSource(rawValue: row["source"]) ?? .form, filedAt: SQL.date(row["filed_at"]), votes: votes,
-            contributionIDs: contributions, attachments: attachments)
+            contributionIDs: contributions, attachments: attachments, profile: profile)
     }
 
     static func attachment(_ row: Row) -> DebateReport.Attachment {
@@ -168,6 +176,25 @@ extension SQLiteOpenDataReader {
                 OpenDataDebateVote(
                     key: OpenDataDebateVoteKey(debateID: r["debate_id"], articleID: r["article_id"]),
                     count: DebateArticleCount(articleID: r["article_id"], agree: r["agree"], mixed: r["mixed"], disagree: r["disagree"]))
+            }
+        }
+    }
+
+    func debateProfiles(consultationID: ID, after: OpenDataDebateProfileKey, limit: Int) async throws -> [OpenDataDebateProfile] {
+        try await db.read { db in
+            try Row.fetchAll(
+                db, sql: """
+                    SELECT p.debate_id, p.position, p.question, p.code, p.count
+                    FROM debate_report_profiles p JOIN debate_reports r ON r.debate_id = p.debate_id
+                    WHERE r.consultation_id = ? AND (p.debate_id > ? OR (p.debate_id = ? AND p.position > ?))
+                    ORDER BY p.debate_id, p.position LIMIT ?
+                    """, arguments: [consultationID, after.debateID, after.debateID, after.position, limit]
+            ).compactMap { r in
+                ProfileQuestion(rawValue: r["question"]).map {
+                    OpenDataDebateProfile(
+                        key: OpenDataDebateProfileKey(debateID: r["debate_id"], position: r["position"]),
+                        count: DebateProfileCount(question: $0, code: r["code"], count: r["count"]))
+                }
             }
         }
     }

@@ -121,6 +121,49 @@ struct DebateReportReaderTests {
         #expect(!FileDebateReport.check(input, consultationID: 8, articleIDs: [11, 12]).contains { $0.kind == .otherConsultation })
     }
 
+    @Test("the room's profile: CSV rows and JSON entries with a count are read, empty ones skipped, unknown answers and excess counts placed")
+    func profile() {
+        // setup
+        let csv = DebateReportReader.read(Self.csv([
+            "attendance,7,,,12,,,,,",
+            "profile,7,,Sexe — Femme,6,,,,,sex:F",
+            "profile,7,,Sexe — Homme,5,,,,,sex:M",
+            "profile,7,,Tranche d'âge — 18-24 ans,,,,,,age:18-24",
+            "profile,7,,,2,,,,,departement:69",
+            "profile,7,,,1,,,,,age:12-17",
+            "profile,7,,,2,,,,,sex:F",
+            "profile,7,,,deux,,,,,diploma:bac",
+        ]))
+        let json = DebateReportReader.read(Array("""
+            {"format":"contribuez-debate-report/1","consultation_id":7,"attendance":10,
+             "profile":[{"question":"pcs","code":"cadres","label":"Cadres","count":4},{"question":"pcs","code":"ouvriers","count":null},
+                        {"question":"pcs","code":"rentiers","count":1},{"question":"age","code":"25-34","count":-1}]}
+            """.utf8))
+        // act
+        let checked = FileDebateReport.check(csv, consultationID: 7, articleIDs: [])
+        // check: the CSV
+        #expect(csv.profile.map(\.key) == ["sex:F", "sex:M", "sex:F"], "the empty count is not given; unknown answers are not kept")
+        #expect(csv.profileOrigins == [.line(3), .line(4), .line(8)])
+        let placed = csv.problems.map { ($0.kind, $0.place) }
+        #expect(placed.contains { $0 == (.unknownProfile, .line(6)) }, "the département is not a question of a room's profile")
+        #expect(placed.contains { $0 == (.unknownProfile, .line(7)) })
+        #expect(placed.contains { $0 == (.notANumber, .line(9)) })
+        #expect(checked.contains { $0.kind == .profileTwice && $0.place == .line(8) })
+        #expect(!checked.contains { $0.kind == .profileOverAttendance },
+                "6 + 5 people of 12: the repeated sex:F (2) is refused, not added")
+        // the JSON
+        #expect(json.profile == [DebateProfileCount(question: .pcs, code: "cadres", count: 4)])
+        #expect(json.problems.map(\.kind).contains(.unknownProfile))
+        #expect(json.problems.contains { $0.kind == .negative && $0.place == .path("profile[3].count") })
+        // counts over the attendance for one question
+        var over = DebateReportInput(source: .form, attendance: 10)
+        over.profile = [DebateProfileCount(question: .age, code: "18-24", count: 7), DebateProfileCount(question: .age, code: "75+", count: 4),
+                        DebateProfileCount(question: .sex, code: "F", count: 10)]
+        let problems = FileDebateReport.check(over, consultationID: 7, articleIDs: [])
+        #expect(problems.map(\.kind) == [.profileOverAttendance])
+        #expect(problems.first?.value == "age" && problems.first?.limit == 10)
+    }
+
     @Test("attachments are told by their first bytes: JPEG, PNG and PDF only, 10 MB each, 10 at most")
     func attachments() {
         // setup

@@ -55,6 +55,34 @@ struct DebateReportStoreTests {
         #expect(try await f.store.debateVoteSums(consultationID: f.consultation.id)[f.article.id] == DebateVoteSum(agree: 12, mixed: 5, disagree: 0, debates: 1))
     }
 
+    @Test("the room's profile in aggregate is stored in order, read back, paged in the open data; the database refuses a question it does not know", arguments: Backend.all)
+    func profile(_ backend: Backend) async throws {
+        // setup
+        let f = try await Fixture.make(backend)
+        let d = try await Self.heldDebate(f)
+        let e = try await Self.heldDebate(f, title: "Autre")
+        var new = Self.report(f, d)
+        new.profile = [
+            DebateProfileCount(question: .sex, code: "F", count: 14), DebateProfileCount(question: .sex, code: "M", count: 9),
+            DebateProfileCount(question: .age, code: "65-74", count: 0),
+        ]
+        var bad = Self.report(f, e)
+        bad.profile = [DebateProfileCount(question: .departement, code: "69", count: 3)]
+        // act
+        guard case .filed(let report) = try await f.store.fileDebateReport(new) else { Issue.record("not filed"); return }
+        await #expect(throws: (any Error).self) { try await f.store.fileDebateReport(bad) }
+        let (first, rest) = try await f.store.withOpenDataReader { r in
+            (try await r.debateProfiles(consultationID: f.consultation.id, after: .start, limit: 2),
+             try await r.debateProfiles(consultationID: f.consultation.id, after: OpenDataDebateProfileKey(debateID: d.id, position: 2), limit: 2))
+        }
+        // check
+        #expect(report.profile == new.profile)
+        #expect(try await f.store.debateReport(debateID: d.id)?.profile == new.profile)
+        #expect(try await f.store.debateReport(debateID: e.id) == nil, "nothing of the refused report is stored")
+        #expect(first.map(\.key.position) == [1, 2] && first.map(\.count) == Array(new.profile.prefix(2)))
+        #expect(rest.map(\.count) == [DebateProfileCount(question: .age, code: "65-74", count: 0)])
+    }
+
     @Test("one report per debate: a second filing stores nothing", arguments: Backend.all)
     func secondReport(_ backend: Backend) async throws {
         // setup

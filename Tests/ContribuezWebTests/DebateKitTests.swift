@@ -124,7 +124,8 @@ struct DebateKitTests {
             #expect(reply.headers[.contentDisposition] == "attachment; filename=\"compte-rendu-kit-test.csv\"")
             let rows = try CSV.parse(reply.body)
             #expect(rows.first == DebateReportTemplate.columns)
-            #expect(rows.count == 6)  // header, attendance, 3 votes, synthesis
+            // header, attendance, 3 votes, synthesis, then one row per answer of the room's profile
+            #expect(rows.count == 6 + DebateReportTemplate.profileAnswers.count)
             #expect(rows[1][0] == "attendance" && rows[1][1] == "\(c.id)")
             let votes = rows.filter { $0[0] == "vote" }
             #expect(votes.map { $0[2] } == articles.map { "\($0.id)" })
@@ -133,7 +134,12 @@ struct DebateKitTests {
             #expect(blank)
             // A title that a spreadsheet would run is behind "Article 2 — ", so the cell does not start with "=".
             #expect(votes[1][3] == "Article 2 — =SOMME(A1:A9)")
-            #expect(rows.last?[0] == "synthesis")
+            #expect(rows[5][0] == "synthesis")
+            let profile = rows.dropFirst(6)
+            #expect(profile.allSatisfy { $0[0] == "profile" && $0[4].isEmpty })
+            #expect(profile.map { $0[9] } == DebateReportTemplate.profileAnswers.map(\.key))
+            #expect(profile.first?[3] == "Sexe — Femme")
+            #expect(!profile.contains { $0[9].hasPrefix("departement:") })
         }
     }
 
@@ -157,6 +163,10 @@ struct DebateKitTests {
             #expect(votes[2]["article_title"] as? String == "Article 3 — <script>alert(1)</script>")
             #expect((object["amendments"] as? [Any])?.isEmpty == true && (object["arguments"] as? [Any])?.isEmpty == true)
             #expect(object["synthesis"] as? String == "")
+            let profile = try #require(object["profile"] as? [[String: Any]])
+            #expect(profile.count == DebateReportTemplate.profileAnswers.count)
+            #expect(profile.allSatisfy { $0["count"] is NSNull })
+            #expect(profile.last?["label"] as? String == "Votez-vous à toutes les élections ? — Jamais ou presque")
         }
     }
 
@@ -192,8 +202,12 @@ struct DebateKitRoundTripTests {
         lines[1] = "attendance,\(c.id),,,18,,,,,"
         let first = try #require(lines.firstIndex { $0.hasPrefix("vote,\(c.id),\(articles[0].id),") })
         lines[first] = "vote,\(c.id),\(articles[0].id),\"Article 1 — Le droit au vélo\",,11,4,3,,"
-        lines.insert("amendment,\(c.id),\(articles[0].id),,,,,,,\"Toute personne peut circuler à vélo, en sécurité.\"", at: lines.count - 1)
-        lines[lines.count - 1] = "synthesis,\(c.id),,,,,,,,\"Un débat vif, surtout sur l'article 1.\""
+        let synthesis = try #require(lines.firstIndex { $0.hasPrefix("synthesis,") })
+        lines[synthesis] = "synthesis,\(c.id),,,,,,,,\"Un débat vif, surtout sur l'article 1.\""
+        lines.insert("amendment,\(c.id),\(articles[0].id),,,,,,,\"Toute personne peut circuler à vélo, en sécurité.\"", at: synthesis)
+        // and the room's profile, for one answer: the count goes in the row the template has for it
+        let women = try #require(lines.firstIndex { $0.hasPrefix("profile,") && $0.hasSuffix(",sex:F") })
+        lines[women] = "profile,\(c.id),,Sexe — Femme,8,,,,,sex:F"
         let filled = DebateReportReader.read(Array((lines.joined(separator: "\r\n") + "\r\n").utf8))
         #expect(filled.problems.isEmpty, "\(filled.problems)")
         #expect(filled.consultationID == c.id)
@@ -203,6 +217,7 @@ struct DebateKitRoundTripTests {
         #expect(counted.first.map { [$0.agree, $0.mixed, $0.disagree] } == [11, 4, 3])
         #expect(filled.items.count == 1)
         #expect(filled.synthesis == "Un débat vif, surtout sur l'article 1.")
+        #expect(filled.profile == [DebateProfileCount(question: .sex, code: "F", count: 8)])
     }
 
     @Test("the kit's JSON, filled in, reads back with no problem")
@@ -217,11 +232,16 @@ struct DebateKitRoundTripTests {
         object["votes"] = votes
         object["arguments"] = [["article_id": articles[1].id, "stance": "for", "text": "Les pistes protègent les enfants."]]
         object["synthesis"] = "Accord large."
+        var profile = try #require(object["profile"] as? [[String: Any]])
+        let cadres = try #require(profile.firstIndex { $0["question"] as? String == "pcs" && $0["code"] as? String == "cadres" })
+        profile[cadres]["count"] = 3
+        object["profile"] = profile
         let filled = DebateReportReader.read(Array(try JSONSerialization.data(withJSONObject: object)))
         #expect(filled.problems.isEmpty, "\(filled.problems)")
         #expect(filled.consultationID == c.id)
         #expect(filled.attendance == 9)
         #expect(filled.votes.first { $0.articleID == articles[1].id }.map { [$0.agree, $0.mixed, $0.disagree] } == [5, 2, 1])
         #expect(filled.items.count == 1)
+        #expect(filled.profile == [DebateProfileCount(question: .pcs, code: "cadres", count: 3)])
     }
 }

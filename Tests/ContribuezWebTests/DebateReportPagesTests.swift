@@ -78,6 +78,7 @@ struct DebateReportPagesTests {
                 .field("argument_1_article", "\(a1.id)"), .field("argument_1_stance", "against"),
                 .field("argument_1_text", "La salle craint un coût <b>trop</b> élevé"),
                 .field("synthesis", "Un débat vif.\n\nDeux heures d'échanges."),
+                .field("profile_sex_F", "22"), .field("profile_sex_M", "15"), .field("profile_age_75+", "0"), .field("profile_diploma_bac", " "),
                 .file("photos", "feuille.png", Self.png), .file("photos", "scan.jpg", Self.jpeg),
             ])
             // check
@@ -87,6 +88,17 @@ struct DebateReportPagesTests {
             #expect(page.body.contains("40 participant·es") && page.body.contains("<p>Un débat vif.</p>"))
             #expect(Self.text(page).contains("<p>Deux heures d'échanges.</p>"))
             #expect(page.body.contains("feuille.png") && page.body.contains("/debats/\(id)/compte-rendu/pieces/2"))
+            // the room's profile, in aggregate: counts, share of the answers, the population's share beside it, the rest unanswered
+            let filed = try #require(try await server.store.debateReport(debateID: id))
+            #expect(filed.profile == [
+                DebateProfileCount(question: .sex, code: "F", count: 22), DebateProfileCount(question: .sex, code: "M", count: 15),
+                DebateProfileCount(question: .age, code: "75+", count: 0),
+            ])
+            #expect(page.body.contains("<caption>Sexe</caption>"))
+            #expect(page.body.contains("<tr><th scope=\"row\">Femme</th><td>22</td><td>59,5\u{202F}%</td><td>"))
+            #expect(page.body.contains("Sans réponse : 3"), "40 people, 37 answers on sex")
+            #expect(page.body.contains("Sans réponse : 40"), "nobody counted on age but the 0 of 75+")
+            #expect(!page.body.contains("<caption>Diplôme le plus élevé</caption>"), "a question left empty is not shown")
             let article = try await b.get("/articles/\(a1.id)")
             #expect(article.body.contains("Débats locaux"))
             #expect(article.body.contains("40 mains levées dans 1 débat(s)"))
@@ -135,6 +147,8 @@ struct DebateReportPagesTests {
                 vote,\(c),\(a.id),"\(a.title)",,9,4,2,,\r
                 argument,\(c),\(a.id),,,,,,for,"Un argument, avec une virgule"\r
                 synthesis,\(c),,,,,,,,Synthèse du modèle\r
+                profile,\(c),,Catégorie socioprofessionnelle — Cadres,7,,,,,pcs:cadres\r
+                profile,\(c),,Catégorie socioprofessionnelle — Ouvriers,,,,,,pcs:ouvriers\r
 
                 """
             _ = try await b.get("/debats/\(id)/compte-rendu")
@@ -146,6 +160,7 @@ struct DebateReportPagesTests {
             #expect(report.source == .csv && report.attendance == 18 && report.synthesis == "Synthèse du modèle")
             #expect(report.votes == [DebateArticleCount(articleID: a.id, agree: 9, mixed: 4, disagree: 2)])
             #expect(try await server.store.contribution(id: report.contributionIDs[0])?.body == "Un argument, avec une virgule")
+            #expect(report.profile == [DebateProfileCount(question: .pcs, code: "cadres", count: 7)])
             // The second debate, with JSON.
             let json = """
                 {"format":"contribuez-debate-report/1","consultation_id":\(c),"attendance":12,
@@ -182,6 +197,11 @@ struct DebateReportPagesTests {
                 ([.field("attendance", "10"), .field("vote_\(a.id)_agree", "8"), .field("vote_\(a.id)_mixed", "4")],
                  "12 votes pour cet article, plus que les 10 participant·es."),
                 ([.field("attendance", "dix")], "« dix » n'est pas un nombre entier."),
+                ([.field("attendance", "10"), .field("profile_age_18-24", "7"), .field("profile_age_75+", "4")],
+                 "Tranche d’âge : plus de réponses que les 10 participant·es."),
+                ([.field("attendance", "10"), .field("profile_sex_F", "-2")], "Sexe — Femme"),
+                ([template(["attendance,\(c),,,10,,,,,", "profile,\(c),,,3,,,,,age:3-5"])],
+                 "Ligne 3 : « age:3-5 » n'est pas une réponse du questionnaire de profil"),
                 ([template(["attendance,\(c + 1000),,,10,,,,,"])], "ce modèle est celui de la consultation \(c + 1000), pas de celle de ce débat (\(c))"),
                 ([template(["attendance,\(c),,,10,,,,,", "vote,\(c),987654,,,1,,,,"])], "Ligne 3 : l'article 987654 n'est pas un article de cette consultation."),
                 ([template(["attendance,\(c),,,10,,,,,", "vote,\(c),\(a.id),,,6,6,,,"])], "Ligne 3 : 12 votes pour cet article, plus que les 10 participant·es."),

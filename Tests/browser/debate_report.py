@@ -120,6 +120,10 @@ def main():
             form.find_element(By.CSS_SELECTOR, "input[name=argument_1_stance][value=against]").click()
             form.find_element(By.ID, "argument-1-text").send_keys("La salle craint que le texte oublie les petites communes.")
             form.find_element(By.ID, "synthesis").send_keys("Deux heures d'échanges nourris.")
+            # the room's profile, in aggregate: folded until asked for
+            form.find_element(By.CSS_SELECTOR, "details.debate-report-profile summary").click()
+            form.find_element(By.NAME, "profile_sex_F").send_keys("13")
+            form.find_element(By.NAME, "profile_sex_M").send_keys("10")
             photo = os.path.join(tmp, "feuille.png")
             with open(photo, "wb") as f:
                 f.write(PNG)
@@ -127,6 +131,10 @@ def main():
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             see("Le compte rendu est déposé.")
             see("24 participant·es")
+            see("Profil de la salle")
+            see("Sans réponse : 1")
+            table = d.find_element(By.CSS_SELECTOR, "table.debate-report-profile")
+            assert "Femme" in table.text and "13" in table.text, table.text
             link = d.find_element(By.PARTIAL_LINK_TEXT, "feuille.png").get_attribute("href")
             status, headers, _ = http("GET", urllib.parse.urlparse(link).path)
             assert status == 200 and headers["Content-Disposition"].startswith("attachment"), (status, headers)
@@ -152,6 +160,8 @@ def main():
             article = lines[vote].split(",")[2]
             lines[vote] = f"vote,{c},{article},,,7,3,2,,"
             lines.insert(len(lines) - 1, f'argument,{c},{article},,,,,,for,"Pour la salle, les communes rurales y gagnent aussi."')
+            cadres = next(i for i, l in enumerate(lines) if l.startswith("profile,") and l.endswith(",pcs:cadres"))
+            lines[cadres] = f"profile,{c},,Cadres,5,,,,,pcs:cadres"
             path = os.path.join(tmp, "compte-rendu.csv")
             with open(path, "w", encoding="utf-8", newline="") as f:
                 f.write("\r\n".join(lines) + "\r\n")
@@ -161,6 +171,8 @@ def main():
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             see("Le compte rendu est déposé.")
             see("12 participant·es")
+            see("Catégorie socioprofessionnelle")
+            see("Sans réponse : 7")
             # Both debates' hands on the article, still apart from the online votes.
             d.get(base + f"articles/{article}")
             see("Débats locaux")

@@ -36,8 +36,9 @@ enum DebateReportTemplate {
 
     /// One `attendance` row, one `vote` row per article (counts left empty), one `synthesis` row. Amendments and
     /// arguments are added by the organiser as rows of their own (`amendment`: article_id, text; `argument`:
-    /// article_id, stance `for` or `against`, text).
-    static func csv(_ c: Consultation, articles: [Article]) -> [UInt8] {
+    /// article_id, stance `for` or `against`, text). Then one `profile` row per answer of the profile questionnaire
+    /// (count empty: optional), its key in `text` and its label in `article_title`.
+    static func csv(_ c: Consultation, articles: [Article], profileLabel: (DebateProfileCount) -> String = { $0.key }) -> [UInt8] {
         var out: [UInt8] = []
         CSVWriter.header(columns, to: &out)
         let cid = CSVCell.int(c.id)
@@ -47,6 +48,9 @@ enum DebateReportTemplate {
                 [.text("vote"), cid, .int(a.id), .text(articleLabel(a)), .empty, .empty, .empty, .empty, .empty, .empty], to: &out)
         }
         CSVWriter.append([.text("synthesis"), cid, .empty, .empty, .empty, .empty, .empty, .empty, .empty, .empty], to: &out)
+        for p in profileAnswers {
+            CSVWriter.append([.text("profile"), cid, .empty, .text(profileLabel(p)), .empty, .empty, .empty, .empty, .empty, .text(p.key)], to: &out)
+        }
         return out
     }
 
@@ -66,10 +70,24 @@ enum DebateReportTemplate {
             }
         }
         struct Text: Encodable {}
+        struct Profile: Encodable {
+            var question: String
+            var code: String
+            var label: String
+            enum CodingKeys: String, CodingKey { case question, code, label, count }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(question, forKey: .question)
+                try c.encode(code, forKey: .code)
+                try c.encode(label, forKey: .label)
+                try c.encodeNil(forKey: .count)
+            }
+        }
         var consultationID: ID
         var votes: [Vote]
+        var profile: [Profile]
         enum CodingKeys: String, CodingKey {
-            case format, consultationID = "consultation_id", attendance, votes, amendments, arguments, synthesis
+            case format, consultationID = "consultation_id", attendance, votes, amendments, arguments, synthesis, profile
         }
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -80,14 +98,21 @@ enum DebateReportTemplate {
             try c.encode([Text](), forKey: .amendments)
             try c.encode([Text](), forKey: .arguments)
             try c.encode("", forKey: .synthesis)
+            try c.encode(profile, forKey: .profile)
         }
     }
 
-    static func json(_ c: Consultation, articles: [Article]) throws -> Data {
+    static func json(_ c: Consultation, articles: [Article], profileLabel: (DebateProfileCount) -> String = { $0.key }) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
         return try encoder.encode(JSONTemplate(
-            consultationID: c.id, votes: articles.map { .init(articleID: $0.id, articleTitle: articleLabel($0)) }))
+            consultationID: c.id, votes: articles.map { .init(articleID: $0.id, articleTitle: articleLabel($0)) },
+            profile: profileAnswers.map { .init(question: $0.question.rawValue, code: $0.code, label: profileLabel($0)) }))
+    }
+
+    /// Every answer a room's profile may count, in the questionnaire's order (count 0: a placeholder).
+    static let profileAnswers: [DebateProfileCount] = DebateProfileCount.questions.flatMap { q in
+        q.codes.map { DebateProfileCount(question: q, code: $0, count: 0) }
     }
 
     /// "Article 3 — Titre" as the sheets print it.
@@ -161,6 +186,9 @@ struct DebateKitPages {
         d["hasArticles"] = !articles.isEmpty
         d["articleCount"] = articles.count
         d["reportRows"] = articles.map { ["label": DebateReportTemplate.articleLabel($0)] }
+        d["profileSheet"] = DebateProfileCount.questions.map { q -> [String: Any] in
+            ["question": s.text("profile_q_\(q.rawValue)"), "answers": q.codes.map { ["label": s.text("profile_a_\(q.rawValue)_\($0)")] }]
+        }
         d["consultationID"] = c.id
         let body = deps.views.render("debate_kit", d)
         var headers = HTTPFields()
@@ -171,12 +199,16 @@ struct DebateKitPages {
 
     func reportCSV(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let (c, _, articles) = try await readable(ctx) else { return Screen(deps: deps, context: ctx, request: req).notFound() }
-        return download(DebateReportTemplate.csv(c, articles: articles), type: "text/csv; charset=utf-8", name: "compte-rendu-\(c.slug).csv")
+        let s = Screen(deps: deps, context: ctx, request: req)
+        let csv = DebateReportTemplate.csv(c, articles: articles) { DebateReportView.profileLabel($0, s) }
+        return download(csv, type: "text/csv; charset=utf-8", name: "compte-rendu-\(c.slug).csv")
     }
 
     func reportJSON(_ req: Request, _ ctx: WebContext) async throws -> Response {
         guard let (c, _, articles) = try await readable(ctx) else { return Screen(deps: deps, context: ctx, request: req).notFound() }
-        return download(Array(try DebateReportTemplate.json(c, articles: articles)), type: "application/json", name: "compte-rendu-\(c.slug).json")
+        let s = Screen(deps: deps, context: ctx, request: req)
+        let json = try DebateReportTemplate.json(c, articles: articles) { DebateReportView.profileLabel($0, s) }
+        return download(Array(json), type: "application/json", name: "compte-rendu-\(c.slug).json")
     }
 
     func download(_ bytes: [UInt8], type: String, name: String) -> Response {

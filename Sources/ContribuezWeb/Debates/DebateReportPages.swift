@@ -1,4 +1,6 @@
+import ContribuezAnalysis
 import ContribuezCore
+import ContribuezSynthesis
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -70,6 +72,13 @@ struct DebateReportPages {
             "attachmentsHint": s.text("debate_report_attachments_hint", [
                 "n": "\(DebateReportLimits.attachmentCount)", "mb": "\(DebateReportLimits.attachmentBytes / (1024 * 1024))"]),
             "templateHint": s.text("debate_report_template_hint", ["columns": DebateReportReader.columns.joined(separator: ",")]),
+            "profileQuestions": DebateProfileCount.questions.map { q -> [String: Any] in
+                ["label": s.text("profile_q_\(q.rawValue)"), "answers": q.codes.map { code -> [String: Any] in
+                    let name = DebateReportView.profileField(q, code)
+                    return ["name": name, "label": s.text("profile_a_\(q.rawValue)_\(code)"), "value": draft[name] ?? ""]
+                }]
+            },
+            "profileOpen": draft.contains { $0.key.hasPrefix("profile_") && !$0.value.trimmingCharacters(in: .whitespaces).isEmpty },
         ]
         if !problems.isEmpty { data["errors"] = ["items": problems] }
         return s.html("debate_report_form", title: s.text("debate_report_title") + " — " + d.title, data: data, status: status)
@@ -157,6 +166,8 @@ struct DebateReportPages {
                             "agree": v.agree.map(String.init) ?? "—", "mixed": v.mixed.map(String.init) ?? "—", "disagree": v.disagree.map(String.init) ?? "—"]
                 },
                 "hasContributions": !contributions.isEmpty, "contributions": contributions,
+                "hasProfile": !report.profile.isEmpty,
+                "profile": try await DebateReportView.profileRows(report, s, margins: Reweighting.margins(uploaded: try await deps.store.uploadedMargins(consultationID: c.id))),
                 "hasAttachments": !report.attachments.isEmpty,
                 "attachments": report.attachments.map { a -> [String: Any] in
                     ["name": a.filename, "url": DebateReportRoute.attachment(d.id, a.number).path,
@@ -227,6 +238,36 @@ enum DebateReportView {
         ]
     }
 
+    /// The form field of one answer's count: `profile_age_25-34`.
+    static func profileField(_ q: ProfileQuestion, _ code: String) -> String { "profile_\(q.rawValue)_\(code)" }
+
+    /// « Tranche d'âge — 25-34 ans », the place of a profile count in messages.
+    static func profileLabel(_ p: DebateProfileCount, _ s: Screen) -> String {
+        s.text("profile_q_\(p.question.rawValue)") + " — " + s.text("profile_a_\(p.question.rawValue)_\(p.code)")
+    }
+
+    /// The room's profile, question by question: each answer's count and share of the answers given, the reference
+    /// share beside it when there is a margin for the question, and those in the room who did not answer.
+    static func profileRows(_ report: DebateReport, _ s: Screen, margins: [ReferenceMargin]) async throws -> [[String: Any]] {
+        let byQuestion = Dictionary(grouping: report.profile, by: \.question)
+        return DebateProfileCount.questions.compactMap { q -> [String: Any]? in
+            guard let counts = byQuestion[q] else { return nil }
+            let answered = counts.reduce(0) { $0 + $1.count }
+            let margin = margins.first { $0.dimension == q.rawValue }
+            let shares = Dictionary(uniqueKeysWithValues: (margin?.categories ?? []).map { ($0.code, $0.share) })
+            return [
+                "question": s.text("profile_q_\(q.rawValue)"),
+                "hasReference": margin != nil,
+                "rows": counts.map { p -> [String: Any] in
+                    ["label": s.text("profile_a_\(q.rawValue)_\(p.code)"), "count": "\(p.count)",
+                     "share": answered == 0 ? "—" : DashboardPages.pct(Double(p.count) / Double(answered), s),
+                     "reference": shares[p.code].map { DashboardPages.pct($0, s) } ?? "—"]
+                },
+                "unanswered": s.text("debate_report_profile_unanswered", ["n": "\(max(0, report.attendance - answered))"]),
+            ]
+        }
+    }
+
     static func originText(_ o: DebateOrigin, _ s: Screen) -> String {
         let place = o.commune.map { ", \($0)" } ?? ""
         return s.text("debate_report_origin", [
@@ -259,6 +300,15 @@ enum DebateReportView {
             let count = DebateArticleCount(articleID: a.id, agree: agree.value, mixed: mixed.value, disagree: disagree.value)
             if agree.ok, mixed.ok, disagree.ok, !count.isEmpty { input.votes.append(count); input.voteOrigins.append(place) }
         }
+        for q in DebateProfileCount.questions {
+            for code in q.codes {
+                let place = DebateReportProblem.Place.field(profileLabel(DebateProfileCount(question: q, code: code, count: 0), s))
+                let n = number(form.string(profileField(q, code)), place)
+                if n.ok, let count = n.value {
+                    input.profile.append(DebateProfileCount(question: q, code: code, count: count)); input.profileOrigins.append(place)
+                }
+            }
+        }
         for kind in [ContributionKind.amendment, .argument] {
             let prefix = kind == .amendment ? "amendment" : "argument"
             for i in 1...DebateReportPages.formRows {
@@ -281,6 +331,9 @@ enum DebateReportView {
             params["mb"] = "\(DebateReportLimits.attachmentBytes / (1024 * 1024))"
             params["size"] = p.value.flatMap(Int.init).map { "\(($0 + 512 * 1024) / (1024 * 1024))" } ?? ""
         case .countsOverAttendance: params["attendance"] = p.limit.map(String.init) ?? ""
+        case .profileOverAttendance:
+            params["attendance"] = p.limit.map(String.init) ?? ""
+            params["question"] = p.value.flatMap(ProfileQuestion.init(rawValue:)).map { s.text("profile_q_\($0.rawValue)") } ?? (p.value ?? "")
         case .otherConsultation: params["expected"] = p.limit.map(String.init) ?? ""
         case .header: params["columns"] = DebateReportReader.columns.joined(separator: ",")
         case .format: params["format"] = DebateReportReader.format
