@@ -61,7 +61,8 @@ struct PublicAPITests {
             filedAt: TestServer.t0, votes: [DebateArticleCount(articleID: a.id, agree: 5, mixed: nil, disagree: 2)],
             contributions: [NewContribution(consultationID: server.demo.id, kind: .argument, articleID: a.id, parentID: nil, authorID: organiser.id,
                                             authorName: "Orga", body: "Argument de la salle", stance: .for, createdAt: TestServer.t0)],
-            held: false, attachments: [], audit: nil))
+            held: false, attachments: [], audit: nil,
+            profile: [DebateProfileCount(question: .sex, code: "F", count: 7), DebateProfileCount(question: .age, code: "75+", count: 2)]))
     }
 
     /// Every row of a table through the API, following `next`.
