@@ -71,6 +71,8 @@ struct DebateReportStoreTests {
         // act
         guard case .filed(let report) = try await f.store.fileDebateReport(new) else { Issue.record("not filed"); return }
         await #expect(throws: (any Error).self) { try await f.store.fileDebateReport(bad) }
+        bad.profile = [DebateProfileCount(question: .sex, code: "X", count: 3)]
+        await #expect(throws: (any Error).self) { try await f.store.fileDebateReport(bad) }
         let (first, rest) = try await f.store.withOpenDataReader { r in
             (try await r.debateProfiles(consultationID: f.consultation.id, after: .start, limit: 2),
              try await r.debateProfiles(consultationID: f.consultation.id, after: OpenDataDebateProfileKey(debateID: d.id, position: 2), limit: 2))
@@ -107,6 +109,8 @@ struct DebateReportStoreTests {
         // act: the second count names no article, after the report row and the first count are written
         var bad = Self.report(f, d)
         bad.votes.append(DebateArticleCount(articleID: 987_654, agree: 1, mixed: nil, disagree: nil))
+        await #expect(throws: (any Error).self) { try await f.store.fileDebateReport(bad) }
+        bad.profile = [DebateProfileCount(question: .sex, code: "X", count: 3)]
         await #expect(throws: (any Error).self) { try await f.store.fileDebateReport(bad) }
         // check
         #expect(try await f.store.debateReport(debateID: d.id) == nil)
