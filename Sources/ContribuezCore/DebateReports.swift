@@ -246,6 +246,20 @@ public struct DebateVoteSum: Sendable, Equatable {
     public var total: Int { agree + mixed + disagree }
 }
 
+/// The rooms' profiles summed over a consultation's filed reports: per answer, the people counted; per question, the
+/// reports that counted it. Rooms only: never mixed with the online participants' questionnaire.
+public struct DebateProfileSums: Sendable, Equatable {
+    /// In the questionnaire's order.
+    public var counts: [DebateProfileCount]
+    public var reports: [ProfileQuestion: Int]
+
+    public init(counts: [DebateProfileCount], reports: [ProfileQuestion: Int]) {
+        self.counts = DebateProfileCount.sorted(counts); self.reports = reports
+    }
+
+    public var isEmpty: Bool { counts.isEmpty }
+}
+
 /// Where a contribution came from, when a debate report created it.
 public struct DebateOrigin: Sendable, Equatable {
     public var debateID: ID
@@ -319,6 +333,8 @@ public protocol DebateReportStore: Sendable {
     /// Per article of the consultation, the show-of-hands counts summed over filed reports.
     func debateVoteSums(consultationID: ID) async throws -> [ID: DebateVoteSum]
     func debateReportCounts(consultationID: ID, at: Date) async throws -> DebateReportCounts
+    /// The rooms' profiles summed over the consultation's filed reports.
+    func debateProfileSums(consultationID: ID) async throws -> DebateProfileSums
     /// The debate each of these contributions came from, for those a report created.
     func debateOrigins(contributionIDs: [ID]) async throws -> [ID: DebateOrigin]
 }

@@ -112,6 +112,32 @@ extension PostgresStore {
         }
     }
 
+    public func debateProfileSums(consultationID: ID) async throws -> DebateProfileSums {
+        try await single { c in
+            var counts: [DebateProfileCount] = []
+            for r in try await c.rows(
+                """
+                SELECT p.question, p.code, SUM(p.count)::BIGINT AS people
+                FROM debate_report_profiles p JOIN debate_reports r ON r.debate_id = p.debate_id
+                WHERE r.consultation_id = \(consultationID) GROUP BY p.question, p.code
+                """) {
+                if let q = ProfileQuestion(rawValue: try r["question"]) {
+                    counts.append(DebateProfileCount(question: q, code: try r["code"], count: Int(try r["people"] as Int64)))
+                }
+            }
+            var reports: [ProfileQuestion: Int] = [:]
+            for r in try await c.rows(
+                """
+                SELECT p.question, COUNT(DISTINCT p.debate_id)::BIGINT AS reports
+                FROM debate_report_profiles p JOIN debate_reports r ON r.debate_id = p.debate_id
+                WHERE r.consultation_id = \(consultationID) GROUP BY p.question
+                """) {
+                if let q = ProfileQuestion(rawValue: try r["question"]) { reports[q] = Int(try r["reports"] as Int64) }
+            }
+            return DebateProfileSums(counts: counts, reports: reports)
+        }
+    }
+
     public func debateReportCounts(consultationID: ID, at: Date) async throws -> DebateReportCounts {
         try await read { c in
             let row = try await c.one(

@@ -100,6 +100,28 @@ extension SQLiteStore {
         }
     }
 
+    public func debateProfileSums(consultationID: ID) async throws -> DebateProfileSums {
+        try await pool.read { db in
+            let counts = try Row.fetchAll(
+                db, cachedSQL: """
+                    SELECT p.question, p.code, SUM(p.count) AS people
+                    FROM debate_report_profiles p JOIN debate_reports r ON r.debate_id = p.debate_id
+                    WHERE r.consultation_id = ? GROUP BY p.question, p.code
+                    """, arguments: [consultationID]
+            ).compactMap { r in ProfileQuestion(rawValue: r["question"]).map { DebateProfileCount(question: $0, code: r["code"], count: r["people"]) } }
+            var reports: [ProfileQuestion: Int] = [:]
+            for r in try Row.fetchAll(
+                db, cachedSQL: """
+                    SELECT p.question, COUNT(DISTINCT p.debate_id) AS reports
+                    FROM debate_report_profiles p JOIN debate_reports r ON r.debate_id = p.debate_id
+                    WHERE r.consultation_id = ? GROUP BY p.question
+                    """, arguments: [consultationID]) {
+                if let q = ProfileQuestion(rawValue: r["question"]) { reports[q] = r["reports"] }
+            }
+            return DebateProfileSums(counts: counts, reports: reports)
+        }
+    }
+
     public func debateReportCounts(consultationID: ID, at: Date) async throws -> DebateReportCounts {
         try await pool.read { db in
             let row = try Row.fetchOne(

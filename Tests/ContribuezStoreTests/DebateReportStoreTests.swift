@@ -83,6 +83,18 @@ struct DebateReportStoreTests {
         #expect(try await f.store.debateReport(debateID: e.id) == nil, "nothing of the refused report is stored")
         #expect(first.map(\.key.position) == [1, 2] && first.map(\.count) == Array(new.profile.prefix(2)))
         #expect(rest.map(\.count) == [DebateProfileCount(question: .age, code: "65-74", count: 0)])
+        // summed over reports: a third debate's room adds its women and its own question
+        let g = try await Self.heldDebate(f, title: "Troisième")
+        var third = Self.report(f, g)
+        third.profile = [DebateProfileCount(question: .sex, code: "F", count: 4), DebateProfileCount(question: .pcs, code: "cadres", count: 2)]
+        _ = try await f.store.fileDebateReport(third)
+        let sums = try await f.store.debateProfileSums(consultationID: f.consultation.id)
+        #expect(sums.counts == [
+            DebateProfileCount(question: .sex, code: "F", count: 18), DebateProfileCount(question: .sex, code: "M", count: 9),
+            DebateProfileCount(question: .age, code: "65-74", count: 0), DebateProfileCount(question: .pcs, code: "cadres", count: 2),
+        ])
+        #expect(sums.reports == [.sex: 2, .age: 1, .pcs: 1])
+        #expect(try await Fixture.make(backend).store.debateProfileSums(consultationID: 999_999).isEmpty)
     }
 
     @Test("one report per debate: a second filing stores nothing", arguments: Backend.all)

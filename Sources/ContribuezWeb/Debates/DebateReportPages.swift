@@ -167,7 +167,7 @@ struct DebateReportPages {
                 },
                 "hasContributions": !contributions.isEmpty, "contributions": contributions,
                 "hasProfile": !report.profile.isEmpty,
-                "profile": try await DebateReportView.profileRows(report, s, margins: Reweighting.margins(uploaded: try await deps.store.uploadedMargins(consultationID: c.id))),
+                "profile": DebateReportView.profileRows(report, s, margins: Reweighting.margins(uploaded: try await deps.store.uploadedMargins(consultationID: c.id))),
                 "hasAttachments": !report.attachments.isEmpty,
                 "attachments": report.attachments.map { a -> [String: Any] in
                     ["name": a.filename, "url": DebateReportRoute.attachment(d.id, a.number).path,
@@ -248,8 +248,17 @@ enum DebateReportView {
 
     /// The room's profile, question by question: each answer's count and share of the answers given, the reference
     /// share beside it when there is a margin for the question, and those in the room who did not answer.
-    static func profileRows(_ report: DebateReport, _ s: Screen, margins: [ReferenceMargin]) async throws -> [[String: Any]] {
-        let byQuestion = Dictionary(grouping: report.profile, by: \.question)
+    static func profileRows(_ report: DebateReport, _ s: Screen, margins: [ReferenceMargin]) -> [[String: Any]] {
+        profileTables(report.profile, s, margins: margins) { _, answered in
+            s.text("debate_report_profile_unanswered", ["n": "\(max(0, report.attendance - answered))"])
+        }
+    }
+
+    /// One table per question counted: each answer's people and share of the answers, the reference share beside it
+    /// when a margin covers the question, and a footer line given the question and the people who answered.
+    static func profileTables(_ list: [DebateProfileCount], _ s: Screen, margins: [ReferenceMargin],
+                              footer: (ProfileQuestion, Int) -> String) -> [[String: Any]] {
+        let byQuestion = Dictionary(grouping: list, by: \.question)
         return DebateProfileCount.questions.compactMap { q -> [String: Any]? in
             guard let counts = byQuestion[q] else { return nil }
             let answered = counts.reduce(0) { $0 + $1.count }
@@ -263,7 +272,7 @@ enum DebateReportView {
                      "share": answered == 0 ? "—" : DashboardPages.pct(Double(p.count) / Double(answered), s),
                      "reference": shares[p.code].map { DashboardPages.pct($0, s) } ?? "—"]
                 },
-                "unanswered": s.text("debate_report_profile_unanswered", ["n": "\(max(0, report.attendance - answered))"]),
+                "footer": footer(q, answered),
             ]
         }
     }

@@ -93,7 +93,8 @@ struct SynthesisHandlers {
     /// read at request time, as on the article pages, and never added together. Nil when no report counted hands.
     func debates(_ s: Screen, _ c: Consultation) async throws -> [String: Any]? {
         let sums = try await deps.store.debateVoteSums(consultationID: c.id)
-        guard !sums.isEmpty else { return nil }
+        let profile = try await deps.store.debateProfileSums(consultationID: c.id)
+        guard !sums.isEmpty || !profile.isEmpty else { return nil }
         // NB: one row per article that has counts: bounded by the text's length, so not paginated.
         let articles = try await deps.store.articles(consultationID: c.id).filter { sums[$0.id] != nil }
         let online = try await deps.store.tallies(articles.map { .article($0.id) })
@@ -108,9 +109,15 @@ struct SynthesisHandlers {
                 ]),
             ]
         }
+        // The rooms' profiles, summed over the reports that gave one, beside the population's shares: who the rooms were.
+        let margins = Reweighting.margins(uploaded: try await deps.store.uploadedMargins(consultationID: c.id))
+        let tables = DebateReportView.profileTables(profile.counts, s, margins: margins) { q, answered in
+            s.text("synthesis_debates_profile_footer", ["people": "\(answered)", "reports": "\(profile.reports[q] ?? 0)"])
+        }
         return [
-            "counts": try await DebateReportPages(deps: deps).consultationReports(s, c), "rows": rows,
+            "counts": try await DebateReportPages(deps: deps).consultationReports(s, c), "rows": rows, "hasRows": !rows.isEmpty,
             "listURL": DebateRoute.list(consultationID: c.id, when: .past).path,
+            "hasProfile": !tables.isEmpty, "profile": tables,
         ]
     }
 
