@@ -13,7 +13,7 @@ Prints the closing line 'browser: N passed, M failed'.
 import io, json, os, subprocess, sys, tempfile, time, urllib.error, urllib.request, zipfile
 
 from selenium.webdriver.common.by import By
-from common import driver, finish, free_port, run_steps, wait_up
+from common import driver, finish, free_port, run_steps, Steps, wait_up
 from selenium.webdriver.support.ui import WebDriverWait
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
@@ -59,13 +59,8 @@ def main():
             with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, dict(r.headers), r.read()
 
-        steps = []
-
-        def step(name):
-            def wrap(f):
-                steps.append((name, f))
-                return f
-            return wrap
+        steps = Steps()
+        step = steps
 
         @step("a participant signs up through /signup")
         def _():

@@ -1,6 +1,6 @@
 """What the browser tests share: a free port, the wait for the server, headless Chromium without
 JavaScript (Debian's chromium + chromium-driver), and running named steps to a closing line."""
-import base64, hashlib, hmac, os, socket, struct, sys, time, traceback, urllib.error, urllib.request
+import base64, hashlib, hmac, os, socket, struct, subprocess, sys, time, traceback, urllib.error, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -14,6 +14,12 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def serve(binary, db, port, *flags):
+    """`contribuez serve` on `db` with the tests' settings (bcrypt cost 4, no minimum time on forms) and `flags`."""
+    return subprocess.Popen([binary, "serve", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--form-min-seconds", "0", *flags],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def wait_up(url, seconds=60):
@@ -115,6 +121,16 @@ def sign_up(d, base, email, name, password):
     d.find_element(By.CSS_SELECTOR, "input[name=kind][value=citizen]").click()
     d.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
     see(d, name)
+
+
+class Steps(list):
+    """Named steps in order, for `run_steps`: `@steps("name")` above a function adds it under that name."""
+
+    def __call__(self, name):
+        def wrap(f):
+            self.append((name, f))
+            return f
+        return wrap
 
 
 def run_steps(steps, d):

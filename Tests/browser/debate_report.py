@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 import common
-from common import driver, finish, free_port, run_steps, wait_up
+from common import driver, finish, free_port, run_steps, serve, Steps, wait_up
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
 PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + bytes(200)
@@ -26,8 +26,7 @@ def main():
     base = f"http://127.0.0.1:{port}/"
     tmp = tempfile.mkdtemp()
     db = os.path.join(tmp, "debate.sqlite")
-    server = subprocess.Popen([binary, "serve", "--demo", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--form-min-seconds", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = serve(binary, db, port, "--demo")
     passed, failed = 0, 0
     d = None
     state = {}
@@ -57,13 +56,8 @@ def main():
             except urllib.error.HTTPError as e:
                 return e.code, e.headers, e.read().decode(errors="replace")
 
-        steps = []
-
-        def step(name):
-            def wrap(f):
-                steps.append((name, f))
-                return f
-            return wrap
+        steps = Steps()
+        step = steps
 
         @step("sign up")
         def _():

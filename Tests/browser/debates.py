@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.print_page_options import PrintOptions
 import common
-from common import driver, finish, free_port, run_steps, wait_up
+from common import driver, finish, free_port, run_steps, serve, wait_up
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
 shots = os.environ.get("CONTRIBUEZ_SCREENSHOTS")
@@ -28,9 +28,7 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     db = os.path.join(tempfile.mkdtemp(), "debates.sqlite")
-    server = subprocess.Popen([binary, "serve", "--demo", "--database", db, "--port", str(port), "--bcrypt-cost", "4", "--form-min-seconds", "0",
-                               "--synthesis-every", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = serve(binary, db, port, "--demo", "--synthesis-every", "0")
     passed, failed = 0, 0
     d = None
     state = {}

@@ -15,7 +15,7 @@ Prints the closing line 'browser: N passed, M failed'.
 import os, subprocess, sys, tempfile, traceback
 
 from selenium.webdriver.common.by import By
-from common import SecondFactors, driver, finish, free_port, run_steps, wait_up
+from common import driver, finish, free_port, run_steps, SecondFactors, Steps, wait_up
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
@@ -90,13 +90,8 @@ def main():
             factors.after_password(email)
             see("Se déconnecter")
 
-        steps = []
-
-        def step(name):
-            def wrap(f):
-                steps.append((name, f))
-                return f
-            return wrap
+        steps = Steps()
+        step = steps
 
         @step("accounts are created through /signup, and the first admin with `contribuez grant`")
         def _():

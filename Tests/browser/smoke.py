@@ -10,7 +10,7 @@ Prints the plain closing line 'N passed, N failed'.
 import os, subprocess, sys, tempfile, traceback
 
 from selenium.webdriver.common.by import By
-from common import driver, finish, free_port, run_steps, wait_up
+from common import driver, finish, free_port, run_steps, Steps, wait_up
 from selenium.webdriver.support.ui import WebDriverWait
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
@@ -36,13 +36,8 @@ def main():
                 WebDriverWait(d, seconds).until(lambda drv: text in drv.page_source)
             except Exception:
                 raise AssertionError(f"not on the page after {seconds}s: {text!r}")
-        steps = []
-
-        def step(name):
-            def wrap(f):
-                steps.append((name, f))
-                return f
-            return wrap
+        steps = Steps()
+        step = steps
 
         @step("home lists the demo consultation")
         def _():

@@ -24,7 +24,7 @@ import json, os, subprocess, sys, tempfile, time, urllib.parse
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from common import SecondFactors, api, driver, finish, free_port, run_steps, wait_up
+from common import api, driver, finish, free_port, run_steps, SecondFactors, Steps, wait_up
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/contribuez"
 PASSWORD = "un cheval de navigateur"
@@ -155,13 +155,8 @@ def main():
         d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
         factors = SecondFactors(d, base)
 
-        steps = []
-
-        def step(name):
-            def wrap(f):
-                steps.append((name, f))
-                return f
-            return wrap
+        steps = Steps()
+        step = steps
 
         def call(method, path, token=None, body=None, expect=(200, 201, 204), what=""):
             status, data = api(base, method, path, token=token, json_body=body)
