@@ -21,6 +21,9 @@ public protocol ProfileStore: Sendable {
     /// Live opinion votes (agree / mixed / disagree) on the consultation's articles, and on its
     /// visible amendments and proposals.
     func opinionVotes(consultationID: ID) async throws -> [Vote]
+    /// The participants behind `opinionVotes`, each once, ascending: what the representativeness summary
+    /// needs without reading every vote (issue 14: ten million of them at national scale).
+    func opinionVoters(consultationID: ID) async throws -> [ID]
     /// Profiles of the participants who cast an opinion vote in the consultation, by participant id.
     func profiles(consultationID: ID) async throws -> [ID: ProfileAnswers]
     /// Articles, visible amendments and proposals of the consultation, with their live tallies.

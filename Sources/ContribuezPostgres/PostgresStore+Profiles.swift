@@ -115,6 +115,16 @@ extension PostgresStore {
         }
     }
 
+    public func opinionVoters(consultationID: ID) async throws -> [ID] {
+        try await read { c in
+            var binds = PostgresBindings()
+            binds.append(consultationID)
+            return try await c.rows(PostgresQuery(
+                unsafeSQL: "SELECT DISTINCT participant_id FROM (" + Self.opinionVotesSQL + ") voters ORDER BY 1", binds: binds))
+                .map { row in try row["participant_id"] as ID }
+        }
+    }
+
     public func profiles(consultationID: ID) async throws -> [ID: ProfileAnswers] {
         try await read { c in
             var binds = PostgresBindings()

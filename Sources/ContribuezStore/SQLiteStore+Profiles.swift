@@ -108,6 +108,14 @@ extension SQLiteStore {
         }
     }
 
+    public func opinionVoters(consultationID: ID) async throws -> [ID] {
+        try await pool.read { db in
+            try ID.fetchAll(
+                db, cachedSQL: "SELECT DISTINCT participant_id FROM (" + Self.opinionVotesSQL + ") voters ORDER BY 1",
+                arguments: [consultationID, consultationID])
+        }
+    }
+
     public func profiles(consultationID: ID) async throws -> [ID: ProfileAnswers] {
         try await pool.read { db in
             try Self.loadProfiles(

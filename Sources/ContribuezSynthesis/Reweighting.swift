@@ -136,6 +136,18 @@ public enum Reweighting {
         return compute(input, options: options)
     }
 
+    /// The figures without the per-target tallies (`targets` empty): who took part against the margins, and
+    /// the raking. Reads the opinion voters and their answers, never the votes themselves, so it stays cheap
+    /// at national scale (issue 14); the synthesis summarises it. Nil when there is no such consultation.
+    public static func summary(store: any Store, consultationID: ID, options: Options = Options()) async throws -> Computation? {
+        guard try await store.consultation(id: consultationID) != nil else { return nil }
+        let uploaded = try await store.uploadedMargins(consultationID: consultationID)
+        return summary(
+            consultationID: consultationID, participants: Set(try await store.opinionVoters(consultationID: consultationID)),
+            profiles: try await store.profiles(consultationID: consultationID), margins: margins(uploaded: uploaded),
+            marginsOrigin: uploaded == nil ? "shipped" : "uploaded", options: options)
+    }
+
     /// The margins to compare with: the shipped ones, with the organiser's dimensions replacing them.
     public static func margins(uploaded: UploadedMargins?) -> [ReferenceMargin] {
         dimensions.compactMap { dimension -> ReferenceMargin? in
@@ -153,16 +165,30 @@ public enum Reweighting {
 
     /// Pure computation over the input: the same input gives the same figures.
     public static func compute(_ input: Input, options: Options = Options()) -> Computation {
-        let participants = Set(input.votes.map(\.participantID))
-        let respondents = input.profiles.keys.filter { participants.contains($0) }.sorted()
-        let margins = input.margins
+        var computation = summary(
+            consultationID: input.consultationID, participants: Set(input.votes.map(\.participantID)), profiles: input.profiles,
+            margins: input.margins, marginsOrigin: input.marginsOrigin, options: options)
+        var votesByTarget: [Target: [Vote]] = [:]
+        for vote in input.votes { votesByTarget[vote.target, default: []].append(vote) }
+        computation.figures.targets = input.targets.map { t in
+            figure(t, votes: votesByTarget[t.target] ?? [], weights: computation.weights, options: options)
+        }
+        return computation
+    }
+
+    /// Everything but the per-target figures, from the opinion voters (`participants`) and their answers.
+    public static func summary(
+        consultationID: ID, participants: Set<ID>, profiles: [ID: ProfileAnswers], margins: [ReferenceMargin], marginsOrigin: String,
+        options: Options = Options()
+    ) -> Computation {
+        let respondents = profiles.keys.filter { participants.contains($0) }.sorted()
 
         // Codes of every respondent for every margin dimension (unanswered when not a known category).
         let codes: [[UInt16]] = margins.map { margin in
             var lookup: [String: UInt16] = [:]
             for (c, category) in margin.categories.enumerated() { lookup[category.code] = UInt16(c) }
             return respondents.map { id in
-                input.profiles[id]?.code(forDimension: margin.dimension).flatMap { lookup[$0] } ?? Raking.unanswered
+                profiles[id]?.code(forDimension: margin.dimension).flatMap { lookup[$0] } ?? Raking.unanswered
             }
         }
 
@@ -201,22 +227,16 @@ public enum Reweighting {
 
         var election: [String: Int] = [:]
         for id in respondents {
-            election[input.profiles[id]?.answers[.votesEveryElection] ?? "", default: 0] += 1
+            election[profiles[id]?.answers[.votesEveryElection] ?? "", default: 0] += 1
         }
         election[""] = nil
 
-        var votesByTarget: [Target: [Vote]] = [:]
-        for vote in input.votes { votesByTarget[vote.target, default: []].append(vote) }
-        let targets = input.targets.map { t in
-            figure(t, votes: votesByTarget[t.target] ?? [], weights: weights, options: options)
-        }
-
         let figures = Figures(
-            consultationID: input.consultationID, marginsOrigin: input.marginsOrigin, summary: summary,
+            consultationID: consultationID, marginsOrigin: marginsOrigin, summary: summary,
             rakedDimensions: chosen.map { margins[$0].dimension }, skippedDimensions: skipped, report: result?.report,
             weightedParticipants: weights.count, excludedParticipants: participants.count - weights.count,
             trim: options.trim, minimumEffectiveSample: options.minimumEffectiveSample, confidenceLevel: 0.95,
-            votesEveryElection: election, targets: targets)
+            votesEveryElection: election, targets: [])
         return Computation(
             figures: figures, weights: weights, respondents: respondents, rakingCodes: chosen.map { codes[$0] },
             rakingMargins: chosen.map { margins[$0].rakingMargin })

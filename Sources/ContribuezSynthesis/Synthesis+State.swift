@@ -64,7 +64,7 @@ extension Synthesis {
             w.bytes(participantGroups.map { UInt8(bitPattern: $0) })
             w.int(groupVotes)
             w.int(changesSinceGroups)
-            let json = try SynthesisReport.encoder.encode(Reused(groups: groups, clusters: clusters, themes: themes))
+            let json = try groups.storageJSON(in: { Reused(groups: $0, clusters: clusters, themes: themes) })
             w.int(json.count)
             w.data.append(json)
             return w.data

@@ -163,13 +163,17 @@ public enum Synthesis {
             }
             guard var result else { throw Failure.consultationNotFound(run.consultationID) }
             try await report(.representativeness)
-            // NB: the dashboard's own computation, summarised; a store without profiles (a bare SynthesisStore) has none.
-            if let full = store as? any Store, let computed = try await Reweighting.run(store: full, consultationID: run.consultationID) {
+            // NB: the dashboard's own computation, summarised, without its per-target tallies (which would read every
+            // vote again); a store without profiles (a bare SynthesisStore) has none.
+            if let full = store as? any Store, let computed = try await Reweighting.summary(store: full, consultationID: run.consultationID) {
                 result.report.representativeness = summarise(computed.figures)
             }
             try await report(.saving)
-            let json = try SynthesisReport.encoder.encode(result.report)
-            try await store.finishSynthesisRun(id: run.id, result: json, failure: nil, at: clock.now())
+            do {
+                // NB: in its own scope, so the report's JSON is freed before the state is encoded.
+                let json = try result.report.storageJSON()
+                try await store.finishSynthesisRun(id: run.id, result: json, failure: nil, at: clock.now())
+            }
             // NB: the state is kept after the result: a run that failed to save it leaves the previous
             // state, whose watermark is older, so the next run replays more changes, never fewer.
             try await store.saveSynthesisState(SynthesisState(

@@ -193,3 +193,110 @@ public struct SynthesisReport: Sendable, Codable, Equatable {
         return d
     }
 }
+
+extension SynthesisReport {
+    /// The report as JSON for storage, the same document as `encoder` writes (same keys, same values), but
+    /// built in pieces: the ranked tallies and the per-group counts — hundreds of thousands of rows at national
+    /// scale — are encoded a few thousand at a time and spliced in, so the encoder never holds the whole
+    /// document as a tree (issue 14: the one-piece encoding of a 300 MB report peaked past 5 GB).
+    public func storageJSON(rowsPerPiece: Int = 4_000) throws -> Data {
+        var head = self
+        head.tallies = []
+        if head.groups.byGroup != nil { head.groups.byGroup = [:] }
+        let encoder = Self.encoder
+        var splices = [PieceJSON.Splice(marker: "\"tallies\":[]", pieces: PieceJSON.arrayPieces(tallies, rowsPerPiece, encoder))]
+        if let byGroup = groups.byGroup {
+            splices.append(.init(marker: "\"byGroup\":{}", pieces: PieceJSON.objectPieces(byGroup, rowsPerPiece, encoder)))
+        }
+        return try PieceJSON.fill(try encoder.encode(head), splices) ?? encoder.encode(self)
+    }
+}
+
+extension SynthesisReport.Groups {
+    /// The groups as JSON, their per-target counts encoded in pieces (see `SynthesisReport.storageJSON`).
+    func storageJSON<Wrapper: Encodable>(
+        in wrap: (SynthesisReport.Groups) -> Wrapper, rowsPerPiece: Int = 4_000
+    ) throws -> Data {
+        let encoder = SynthesisReport.encoder
+        guard let byGroup else { return try encoder.encode(wrap(self)) }
+        var head = self
+        head.byGroup = [:]
+        let splice = PieceJSON.Splice(marker: "\"byGroup\":{}", pieces: PieceJSON.objectPieces(byGroup, rowsPerPiece, encoder))
+        return try PieceJSON.fill(try encoder.encode(wrap(head)), [splice]) ?? encoder.encode(wrap(self))
+    }
+}
+
+/// Splices JSON encoded in pieces into a document whose large collections were left empty.
+///
+/// NB: a marker such as `"tallies":[]` cannot occur inside a JSON string (every quote in a string is escaped,
+/// so a quote there follows a backslash, not a letter): found once, it is the key itself. Found any other
+/// number of times, `fill` gives up (nil) and the caller encodes in one piece.
+enum PieceJSON {
+    struct Splice {
+        /// The key and its empty collection, as the encoder writes them (no spaces: compact output).
+        var marker: String
+        /// Each piece encodes some elements as a whole collection (`[a,b]` or `{"k":v}`); they are taken in order.
+        var pieces: [() throws -> Data]
+    }
+
+    static func arrayPieces<T: Encodable>(_ rows: [T], _ size: Int, _ encoder: JSONEncoder) -> [() throws -> Data] {
+        stride(from: 0, to: rows.count, by: max(1, size)).map { start in
+            { try encoder.encode(Array(rows[start..<min(rows.count, start + max(1, size))])) }
+        }
+    }
+
+    static func objectPieces<V: Encodable>(_ object: [String: V], _ size: Int, _ encoder: JSONEncoder) -> [() throws -> Data] {
+        let keys = object.keys.sorted()
+        return stride(from: 0, to: keys.count, by: max(1, size)).map { start in
+            {
+                var part: [String: V] = [:]
+                for key in keys[start..<min(keys.count, start + max(1, size))] { part[key] = object[key] }
+                return try encoder.encode(part)
+            }
+        }
+    }
+
+    static func fill(_ head: Data, _ splices: [Splice]) throws -> Data? {
+        let bytes = [UInt8](head)
+        var places: [(at: Int, splice: Splice)] = []
+        for splice in splices {
+            let marker = Array(splice.marker.utf8)
+            let found = occurrences(of: marker, in: bytes)
+            guard found.count == 1 else { return nil }
+            // Insert just before the closing bracket of the empty collection.
+            places.append((found[0] + marker.count - 1, splice))
+        }
+        places.sort { $0.at < $1.at }
+        var out = Data()
+        out.reserveCapacity(bytes.count)
+        var from = 0
+        for place in places {
+            out.append(contentsOf: bytes[from..<place.at])
+            var first = true
+            for piece in place.splice.pieces {
+                let data = try piece()
+                // Strip the piece's own brackets; an empty piece adds nothing.
+                guard data.count > 2 else { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(data.dropFirst().dropLast())
+                first = false
+            }
+            from = place.at
+        }
+        out.append(contentsOf: bytes[from...])
+        return out
+    }
+
+    static func occurrences(of marker: [UInt8], in bytes: [UInt8]) -> [Int] {
+        guard !marker.isEmpty, bytes.count >= marker.count else { return [] }
+        var found: [Int] = []
+        let first = marker[0]
+        var i = 0
+        let last = bytes.count - marker.count
+        while i <= last {
+            if bytes[i] == first, bytes[i..<(i + marker.count)].elementsEqual(marker) { found.append(i) }
+            i += 1
+        }
+        return found
+    }
+}

@@ -315,6 +315,42 @@ struct StoreConformanceTests {
         ], "Carol's vote came and went: no net change")
     }
 
+    @Test("the opinion voters are the participants behind the opinion votes, each once, ascending", arguments: Backend.all)
+    func opinionVoters(_ backend: Backend) async throws {
+        // setup: alice votes on the article; bob only on a hidden proposal, and "useful" on an argument;
+        // carol on a visible proposal, then withdraws; dave on the visible proposal.
+        let f = try await Fixture.make(backend)
+        func person(_ name: String) async throws -> Participant {
+            try await f.store.createParticipant(NewParticipant(
+                email: "\(name)@example.fr", displayName: name, kind: .citizen, organization: nil, createdAt: Fixture.t0), passwordHash: "h")
+        }
+        let carol = try await person("carol"), dave = try await person("dave")
+        func proposal(_ title: String) async throws -> Contribution {
+            try await f.store.addContribution(NewContribution(
+                consultationID: f.consultation.id, kind: .proposal, articleID: nil, parentID: nil, authorID: f.alice.id, authorName: "Alice",
+                title: title, body: "Corps", createdAt: Fixture.t0))
+        }
+        let visible = try await proposal("Visible"), hidden = try await proposal("Cachée")
+        let argument = try await f.argument("Un argument")
+        _ = try await f.store.castVote(participantID: dave.id, target: .contribution(visible.id), value: .disagree, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: f.alice.id, target: .article(f.article.id), value: .mixed, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: f.bob.id, target: .contribution(hidden.id), value: .agree, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: f.bob.id, target: .contribution(argument.id), value: .useful, at: Fixture.t0)
+        _ = try await f.store.castVote(participantID: carol.id, target: .contribution(visible.id), value: .agree, at: Fixture.t0)
+        _ = try await f.store.withdrawVote(participantID: carol.id, target: .contribution(visible.id), at: Fixture.t0 + 1)
+        _ = try await f.store.moderate(
+            contributionID: hidden.id, action: .hide, reason: .spam, at: Fixture.t0 + 2,
+            audit: AuditEntry(consultationID: f.consultation.id, actorID: nil, actorName: "test", action: .hide, targetKind: "contribution",
+                              targetID: hidden.id, at: Fixture.t0 + 2))
+        // act
+        let voters = try await f.store.opinionVoters(consultationID: f.consultation.id)
+        let behindVotes = Set(try await f.store.opinionVotes(consultationID: f.consultation.id).map(\.participantID)).sorted()
+        // check
+        #expect(voters == [f.alice.id, dave.id].sorted())
+        #expect(voters == behindVotes)
+        #expect(try await f.store.opinionVoters(consultationID: 999_999).isEmpty)
+    }
+
     @Test("a synthesis state is kept per consultation, the newest replacing the previous one", arguments: Backend.all)
     func synthesisState(_ backend: Backend) async throws {
         // setup

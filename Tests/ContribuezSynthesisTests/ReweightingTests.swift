@@ -84,6 +84,28 @@ struct ReweightingTests {
         #expect(sex.source.contains("INSEE") && sex.year == 2021)
     }
 
+    @Test("the summary read from the voters alone equals the dashboard's figures without their per-target tallies")
+    func summaryWithoutVotes() async throws {
+        // setup: one man withdraws his vote, so he no longer counts; one woman changes hers, and still counts.
+        let skewed = try await SkewedConsultation.make()
+        _ = try await skewed.store.withdrawVote(participantID: skewed.men[0], target: .article(skewed.article.id), at: SkewedConsultation.t0)
+        _ = try await skewed.store.castVote(
+            participantID: skewed.women[0], target: .article(skewed.article.id), value: .agree, at: SkewedConsultation.t0)
+        // act
+        let full = try #require(try await Reweighting.run(store: skewed.store, consultationID: skewed.consultation.id))
+        let summary = try #require(try await Reweighting.summary(store: skewed.store, consultationID: skewed.consultation.id))
+        // check
+        #expect(summary.figures.targets.isEmpty)
+        #expect(!full.figures.targets.isEmpty)
+        var expected = full.figures
+        expected.targets = []
+        #expect(summary.figures == expected)
+        #expect(summary.weights == full.weights)
+        #expect(summary.figures.summary.participants == 206 + skewed.baselineVoters)
+        #expect(summary.figures.summary.questionnaireRespondents == 199)
+        #expect(try await Reweighting.summary(store: skewed.store, consultationID: 999_999) == nil)
+    }
+
     @Test("reweighted tallies move towards the under-represented women's vote")
     func tallyMovesTheRightWay() async throws {
         // setup

@@ -59,6 +59,33 @@ struct SynthesisScaleTests {
         #expect(log.all.map(\.fraction) == log.all.map(\.fraction).sorted())
     }
 
+    @Test("the stored report, built in pieces, decodes to the report itself whatever the size of the pieces, even when a text holds a key")
+    func reportInPieces() async throws {
+        // setup
+        let (store, g) = try await Self.generated(participants: 200, contributions: 600, votes: 6_000)
+        var options = Synthesis.Options()
+        options.pseudonymSeed = 1
+        var (report, _) = try await Self.run(store, g.consultation.id, options: options, clock: FixedClock(SynthesisFixtures.t0))
+        #expect(report.tallies.count > 100)
+        #expect((report.groups.byGroup?.count ?? 0) > 100)
+        // A contribution's text that reads like the keys spliced into.
+        report.tallies[0].target.label = #"{"tallies":[]} "byGroup":{} \"tallies\":[]"#
+        // act
+        let pieces = try [1, 7, 4_000].map { try report.storageJSON(rowsPerPiece: $0) }
+        // check
+        for json in pieces {
+            let decoded = try SynthesisReport.decoder.decode(SynthesisReport.self, from: json)
+            #expect(decoded == report)
+        }
+        let whole = try JSONSerialization.jsonObject(with: SynthesisReport.encoder.encode(report)) as? NSDictionary
+        let inPieces = try JSONSerialization.jsonObject(with: pieces[1]) as? NSDictionary
+        #expect(whole != nil && whole == inPieces, "the same document as the encoder writes in one piece")
+        var empty = report
+        empty.tallies = []
+        empty.groups.byGroup = nil
+        #expect(try SynthesisReport.decoder.decode(SynthesisReport.self, from: empty.storageJSON(rowsPerPiece: 3)) == empty)
+    }
+
     @Test("an incremental run after new votes gives the tallies of a full run exactly, and groups within the tolerance")
     func incrementalEqualsFull() async throws {
         // setup
