@@ -21,6 +21,8 @@ public protocol ProfileStore: Sendable {
     /// Live opinion votes (agree / mixed / disagree) on the consultation's articles, and on its
     /// visible amendments and proposals.
     func opinionVotes(consultationID: ID) async throws -> [Vote]
+    /// The votes of `opinionVotes` on the given targets only (one page of the dashboard), in the same order.
+    func opinionVotes(consultationID: ID, targets: [Target]) async throws -> [Vote]
     /// The participants behind `opinionVotes`, each once, ascending: what the representativeness summary
     /// needs without reading every vote (issue 14: ten million of them at national scale).
     func opinionVoters(consultationID: ID) async throws -> [ID]

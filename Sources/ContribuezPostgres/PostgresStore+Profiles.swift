@@ -88,6 +88,19 @@ extension PostgresStore {
 
     // MARK: Analysis
 
+    /// True when the participant in `column` cast an opinion vote counted by `opinionVotesSQL` (the consultation
+    /// is $1): the participant's own votes are probed, not every vote of the consultation (issue 14).
+    static func opinionVoterCondition(_ column: String) -> String {
+        """
+        (EXISTS (SELECT 1 FROM votes v JOIN articles a ON a.id = v.target_id
+                 WHERE v.participant_id = \(column) AND v.target_kind = 'article' AND a.consultation_id = $1
+                     AND v.value IN ('agree', 'mixed', 'disagree'))
+         OR EXISTS (SELECT 1 FROM votes v JOIN contributions c ON c.id = v.target_id
+                 WHERE v.participant_id = \(column) AND v.target_kind = 'contribution' AND c.consultation_id = $1
+                     AND c.kind IN ('amendment', 'proposal') AND c.is_hidden = 0 AND v.value IN ('agree', 'mixed', 'disagree')))
+        """
+    }
+
     /// Opinion votes of one consultation ($1): on its articles, and on its visible amendments and proposals.
     static let opinionVotesSQL = """
         SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
@@ -115,13 +128,40 @@ extension PostgresStore {
         }
     }
 
+    public func opinionVotes(consultationID: ID, targets: [Target]) async throws -> [Vote] {
+        let articles = targets.compactMap { t -> ID? in if case .article(let id) = t { return id } else { return nil } }
+        let contributions = targets.compactMap { t -> ID? in if case .contribution(let id) = t { return id } else { return nil } }
+        guard !articles.isEmpty || !contributions.isEmpty else { return [] }
+        return try await read { c in
+            var text = SQLText()
+            text.sql = """
+                SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
+                JOIN articles a ON a.id = v.target_id
+                WHERE v.target_kind = 'article' AND v.target_id = ANY(\(try text.bindArray(articles))) AND a.consultation_id = \(text.bind(consultationID))
+                    AND v.value IN ('agree', 'mixed', 'disagree')
+                UNION ALL
+                SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
+                JOIN contributions c ON c.id = v.target_id
+                WHERE v.target_kind = 'contribution' AND v.target_id = ANY(\(try text.bindArray(contributions))) AND c.consultation_id = $2
+                    AND c.kind IN ('amendment', 'proposal') AND c.is_hidden = 0 AND v.value IN ('agree', 'mixed', 'disagree')
+                ORDER BY 1, 2, 3
+                """
+            return try await c.rows(text.query).compactMap { row in
+                try VoteValue(rawValue: row["value"]).map { value in
+                    try Vote(participantID: row["participant_id"], target: PG.target(row["target_kind"], row["target_id"]),
+                             value: value, castAt: PG.date(row["cast_at"]))
+                }
+            }
+        }
+    }
+
     public func opinionVoters(consultationID: ID) async throws -> [ID] {
         try await read { c in
             var binds = PostgresBindings()
             binds.append(consultationID)
             return try await c.rows(PostgresQuery(
-                unsafeSQL: "SELECT DISTINCT participant_id FROM (" + Self.opinionVotesSQL + ") voters ORDER BY 1", binds: binds))
-                .map { row in try row["participant_id"] as ID }
+                unsafeSQL: "SELECT p.id FROM participants p WHERE " + Self.opinionVoterCondition("p.id") + " ORDER BY p.id", binds: binds))
+                .map { row in try row["id"] as ID }
         }
     }
 
@@ -130,7 +170,7 @@ extension PostgresStore {
             var binds = PostgresBindings()
             binds.append(consultationID)
             return try await Self.loadProfiles(
-                c, condition: "p.participant_id IN (SELECT participant_id FROM (" + Self.opinionVotesSQL + ") voters)", binds: binds, keys: keyring)
+                c, condition: Self.opinionVoterCondition("p.participant_id"), binds: binds, keys: keyring)
         }
     }
 

@@ -148,6 +148,29 @@ public enum Reweighting {
             marginsOrigin: uploaded == nil ? "shipped" : "uploaded", options: options)
     }
 
+    /// One page of the dashboard: the summary, and the figures of `perPage` targets from page `page` (1-based,
+    /// clamped to the last page; targets in `reweightingTargets` order), reading the votes of those targets only.
+    /// Memory and time follow the page and the number of voters, not the number of votes (issue 14). Nil when
+    /// there is no such consultation.
+    public static func page(
+        store: any Store, consultationID: ID, page: Int, perPage: Int, options: Options = Options()
+    ) async throws -> (computation: Computation, page: Page<TargetFigure>)? {
+        guard var computation = try await summary(store: store, consultationID: consultationID, options: options) else { return nil }
+        let targets = try await store.reweightingTargets(consultationID: consultationID)
+        let size = max(1, perPage)
+        let pages = max(1, (targets.count + size - 1) / size)
+        let number = min(max(1, page), pages)
+        let shown = Array(targets.dropFirst((number - 1) * size).prefix(size))
+        var votesByTarget: [Target: [Vote]] = [:]
+        for vote in try await store.opinionVotes(consultationID: consultationID, targets: shown.map(\.target)) {
+            votesByTarget[vote.target, default: []].append(vote)
+        }
+        computation.figures.targets = shown.map { t in
+            figure(t, votes: votesByTarget[t.target] ?? [], weights: computation.weights, options: options)
+        }
+        return (computation, Page(items: computation.figures.targets, page: number, perPage: size, total: targets.count))
+    }
+
     /// The margins to compare with: the shipped ones, with the organiser's dimensions replacing them.
     public static func margins(uploaded: UploadedMargins?) -> [ReferenceMargin] {
         dimensions.compactMap { dimension -> ReferenceMargin? in

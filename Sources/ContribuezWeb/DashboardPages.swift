@@ -8,6 +8,8 @@ import Hummingbird
 /// The representativeness dashboard of a consultation, and the organisers' margins upload.
 struct DashboardPages {
     let deps: WebDependencies
+    /// Targets per page of the reweighted-results table.
+    static let perPage = 50
 
     func screen(_ req: Request, _ ctx: WebContext) -> Screen { Screen(deps: deps, context: ctx, request: req) }
     func id(_ ctx: WebContext) -> ID? { ctx.parameters.get("id", as: Int64.self).flatMap { $0 > 0 ? $0 : nil } }
@@ -25,8 +27,11 @@ struct DashboardPages {
     }
 
     func page(_ s: Screen, _ c: Consultation, _ ctx: WebContext, errors: [String] = [], draft: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let run = try await Reweighting.run(store: deps.store, consultationID: c.id) else { return s.notFound() }
-        let f = run.figures
+        // NB: one page of targets at a time, from their own votes: at national scale (300,000 targets, 10 million
+        // votes) the whole table would be hundreds of megabytes of HTML and minutes of work per request.
+        guard let run = try await Reweighting.page(store: deps.store, consultationID: c.id, page: s.queryInt("page"), perPage: Self.perPage)
+        else { return s.notFound() }
+        let f = run.computation.figures
         var data: [String: Any] = [
             "css": ProfileRoute.css, "consultationTitle": c.title, "consultationURL": SiteRoute.consultation(c.id).path,
             "intro": s.text("dash_intro", ["participants": "\(f.summary.participants ?? 0)", "respondents": "\(f.summary.questionnaireRespondents)"]),
@@ -56,6 +61,10 @@ struct DashboardPages {
             "uploadURL": ProfileRoute.uploadMargins(c.id), "resetURL": ProfileRoute.resetMargins(c.id),
             "draft": draft, "uploaded": f.marginsOrigin == "uploaded",
         ]
+        let path = ProfileRoute.dashboard(c.id)
+        if let p = s.pager(run.page, label: s.text("dash_targets_caption"), link: { "\(path)?page=\($0)#resultats" }) {
+            data["targetPager"] = p
+        }
         data["hasAlerts"] = !f.summary.alerts.isEmpty
         if f.isMeasurable {
             data["measurable"] = true

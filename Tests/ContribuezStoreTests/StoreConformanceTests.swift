@@ -315,7 +315,7 @@ struct StoreConformanceTests {
         ], "Carol's vote came and went: no net change")
     }
 
-    @Test("the opinion voters are the participants behind the opinion votes, each once, ascending", arguments: Backend.all)
+    @Test("the opinion voters are the participants behind the opinion votes, each once, ascending; the votes of some targets are theirs only", arguments: Backend.all)
     func opinionVoters(_ backend: Backend) async throws {
         // setup: alice votes on the article; bob only on a hidden proposal, and "useful" on an argument;
         // carol on a visible proposal, then withdraws; dave on the visible proposal.
@@ -349,6 +349,15 @@ struct StoreConformanceTests {
         #expect(voters == [f.alice.id, dave.id].sorted())
         #expect(voters == behindVotes)
         #expect(try await f.store.opinionVoters(consultationID: 999_999).isEmpty)
+        // The votes of some targets only: the same rows as the whole list, filtered.
+        let all = try await f.store.opinionVotes(consultationID: f.consultation.id)
+        let some: [Target] = [.contribution(visible.id), .contribution(hidden.id), .contribution(argument.id)]
+        let picked = try await f.store.opinionVotes(consultationID: f.consultation.id, targets: some)
+        #expect(picked == all.filter { some.contains($0.target) })
+        #expect(picked.map(\.participantID) == [dave.id])
+        #expect(try await f.store.opinionVotes(consultationID: f.consultation.id, targets: [.article(f.article.id)]).map(\.participantID) == [f.alice.id])
+        #expect(try await f.store.opinionVotes(consultationID: f.consultation.id, targets: []).isEmpty)
+        #expect(try await f.store.opinionVotes(consultationID: 999_999, targets: some + [.article(f.article.id)]).isEmpty)
     }
 
     @Test("a synthesis state is kept per consultation, the newest replacing the previous one", arguments: Backend.all)

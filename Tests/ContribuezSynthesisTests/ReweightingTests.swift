@@ -106,6 +106,34 @@ struct ReweightingTests {
         #expect(try await Reweighting.summary(store: skewed.store, consultationID: 999_999) == nil)
     }
 
+    @Test("a page of the dashboard, read from its targets' votes alone, holds exactly the full computation's figures for those targets")
+    func pageEqualsSlice() async throws {
+        // setup
+        let skewed = try await SkewedConsultation.make()
+        let full = try #require(try await Reweighting.run(store: skewed.store, consultationID: skewed.consultation.id))
+        let all = full.figures.targets
+        #expect(all.count >= 3)
+        let perPage = 2
+        let pages = (all.count + perPage - 1) / perPage
+        // act & check: every page, then out-of-range page numbers clamped to the first and last.
+        for number in 1...pages {
+            let page = try #require(try await Reweighting.page(
+                store: skewed.store, consultationID: skewed.consultation.id, page: number, perPage: perPage))
+            #expect(page.page.items == Array(all[((number - 1) * perPage)..<min(all.count, number * perPage)]))
+            #expect(page.page.total == all.count && page.page.page == number)
+            var summary = page.computation.figures
+            summary.targets = []
+            var expected = full.figures
+            expected.targets = []
+            #expect(summary == expected)
+        }
+        let beyond = try #require(try await Reweighting.page(store: skewed.store, consultationID: skewed.consultation.id, page: pages + 5, perPage: perPage))
+        #expect(beyond.page.page == pages && beyond.page.items.last == all.last)
+        let before = try #require(try await Reweighting.page(store: skewed.store, consultationID: skewed.consultation.id, page: 0, perPage: perPage))
+        #expect(before.page.page == 1 && before.page.items.first == all.first)
+        #expect(try await Reweighting.page(store: skewed.store, consultationID: 999_999, page: 1, perPage: 2) == nil)
+    }
+
     @Test("reweighted tallies move towards the under-represented women's vote")
     func tallyMovesTheRightWay() async throws {
         // setup

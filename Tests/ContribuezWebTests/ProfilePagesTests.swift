@@ -1,5 +1,6 @@
 import ContribuezCore
 import ContribuezStore
+import ContribuezSynthesis
 import ContribuezWeb
 import Foundation
 import HTTPTypes
@@ -184,6 +185,38 @@ struct ProfileDashboardTests {
             #expect(page.body.contains("1,96 × √(p × (1 − p) / n_eff)"))
             #expect(!page.body.contains("name=\"csv\""))
             #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test("the reweighted results are paged, 50 targets at a time, in the order of the full computation; a page past the end shows the last")
+    func dashboardPaged() async throws {
+        // setup: 60 more proposals, so the table runs past one page
+        let server = try await TestServer.make()
+        let author = try await server.store.createParticipant(
+            NewParticipant(email: "auteur@example.org", displayName: "Auteur", kind: .citizen, organization: nil, createdAt: TestServer.t0),
+            passwordHash: "x")
+        for i in 0..<60 {
+            _ = try await server.store.addContribution(NewContribution(
+                consultationID: server.demo.id, kind: .proposal, articleID: nil, parentID: nil, authorID: author.id, authorName: "Auteur",
+                title: "Proposition paginée \(i)", body: "Texte \(i)", createdAt: TestServer.t0))
+        }
+        let all = try #require(try await Reweighting.run(store: server.store, consultationID: server.demo.id)).figures.targets
+        let pages = (all.count + 49) / 50
+        #expect(pages >= 2)
+        let links = all.map { t in t.kind == "article" ? "href=\"/articles/\(t.id)\"" : "href=\"/contributions/\(t.id)\"" }
+        try await server.run { browser in
+            // act
+            let first = try await browser.get("/consultations/\(server.demo.id)/representativite")
+            let second = try await browser.get("/consultations/\(server.demo.id)/representativite?page=2")
+            let beyond = try await browser.get("/consultations/\(server.demo.id)/representativite?page=999")
+            // check
+            #expect(first.status == .ok && second.status == .ok && beyond.status == .ok)
+            #expect(first.body.contains(links[0]) && first.body.contains(links[49]))
+            #expect(!first.body.contains(links[50]))
+            #expect(second.body.contains(links[50]) && !second.body.contains(links[49]))
+            #expect(first.body.contains("?page=2#resultats") && first.body.contains("rel=\"next\""))
+            #expect(beyond.body.contains(links[links.count - 1]) && !beyond.body.contains("rel=\"next\""))
+            #expect(first.body.contains("Page 1 sur \(pages)"), "the pager says where the reader is")
         }
     }
 
