@@ -126,35 +126,29 @@ extension SQLiteStore {
     public func opinionVotes(consultationID: ID, targets: [Target]) async throws -> [Vote] {
         let articles = targets.compactMap { t -> ID? in if case .article(let id) = t { return id } else { return nil } }
         let contributions = targets.compactMap { t -> ID? in if case .contribution(let id) = t { return id } else { return nil } }
+        guard !articles.isEmpty || !contributions.isEmpty else { return [] }
+        func marks(_ ids: [ID]) -> String { Array(repeating: "?", count: ids.count).joined(separator: ", ") }
+        // NB: each id is one bound value: meant for a page of targets, far below SQLite's limit (32,766).
+        let sql = """
+            SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
+            JOIN articles a ON a.id = v.target_id
+            WHERE v.target_kind = 'article' AND v.target_id IN (\(marks(articles))) AND a.consultation_id = ?
+                AND v.value IN ('agree', 'mixed', 'disagree')
+            UNION ALL
+            SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
+            JOIN contributions c ON c.id = v.target_id
+            WHERE v.target_kind = 'contribution' AND v.target_id IN (\(marks(contributions))) AND c.consultation_id = ?
+                AND c.kind IN ('amendment', 'proposal') AND c.is_hidden = 0 AND v.value IN ('agree', 'mixed', 'disagree')
+            ORDER BY 1, 2, 3
+            """
+        let arguments = StatementArguments(articles) + [consultationID] + StatementArguments(contributions) + [consultationID]
         return try await pool.read { db in
-            var votes: [Vote] = []
-            // NB: a few hundred ids per statement, far below SQLite's limit on bound values.
-            for (kind, ids) in [("article", articles), ("contribution", contributions)] {
-                for start in stride(from: 0, to: ids.count, by: 500) {
-                    let slice = Array(ids[start..<min(ids.count, start + 500)])
-                    let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
-                    let sql = kind == "article"
-                        ? """
-                            SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
-                            JOIN articles a ON a.id = v.target_id
-                            WHERE v.target_kind = 'article' AND v.target_id IN (\(marks)) AND a.consultation_id = ?
-                                AND v.value IN ('agree', 'mixed', 'disagree')
-                            """
-                        : """
-                            SELECT v.participant_id, v.target_kind, v.target_id, v.value, v.cast_at FROM votes v
-                            JOIN contributions c ON c.id = v.target_id
-                            WHERE v.target_kind = 'contribution' AND v.target_id IN (\(marks)) AND c.consultation_id = ?
-                                AND c.kind IN ('amendment', 'proposal') AND c.is_hidden = 0 AND v.value IN ('agree', 'mixed', 'disagree')
-                            """
-                    let arguments = StatementArguments(slice) + [consultationID]
-                    for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                        guard let value = VoteValue(rawValue: row["value"]) else { continue }
-                        votes.append(Vote(participantID: row["participant_id"], target: SQL.target(row["target_kind"], row["target_id"]),
-                                          value: value, castAt: SQL.date(row["cast_at"])))
-                    }
+            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+                VoteValue(rawValue: row["value"]).map { value in
+                    Vote(participantID: row["participant_id"], target: SQL.target(row["target_kind"], row["target_id"]),
+                         value: value, castAt: SQL.date(row["cast_at"]))
                 }
             }
-            return votes.sorted { ($0.participantID, $0.target.kindName, $0.target.id) < ($1.participantID, $1.target.kindName, $1.target.id) }
         }
     }
 

@@ -161,13 +161,9 @@ public enum Reweighting {
         let pages = max(1, (targets.count + size - 1) / size)
         let number = min(max(1, page), pages)
         let shown = Array(targets.dropFirst((number - 1) * size).prefix(size))
-        var votesByTarget: [Target: [Vote]] = [:]
-        for vote in try await store.opinionVotes(consultationID: consultationID, targets: shown.map(\.target)) {
-            votesByTarget[vote.target, default: []].append(vote)
-        }
-        computation.figures.targets = shown.map { t in
-            figure(t, votes: votesByTarget[t.target] ?? [], weights: computation.weights, options: options)
-        }
+        computation.figures.targets = figures(
+            shown, votes: try await store.opinionVotes(consultationID: consultationID, targets: shown.map(\.target)),
+            weights: computation.weights, options: options)
         return (computation, Page(items: computation.figures.targets, page: number, perPage: size, total: targets.count))
     }
 
@@ -191,12 +187,15 @@ public enum Reweighting {
         var computation = summary(
             consultationID: input.consultationID, participants: Set(input.votes.map(\.participantID)), profiles: input.profiles,
             margins: input.margins, marginsOrigin: input.marginsOrigin, options: options)
-        var votesByTarget: [Target: [Vote]] = [:]
-        for vote in input.votes { votesByTarget[vote.target, default: []].append(vote) }
-        computation.figures.targets = input.targets.map { t in
-            figure(t, votes: votesByTarget[t.target] ?? [], weights: computation.weights, options: options)
-        }
+        computation.figures.targets = figures(input.targets, votes: input.votes, weights: computation.weights, options: options)
         return computation
+    }
+
+    /// The reweighted figures of `targets`, from their votes (`votes` may hold others: they are ignored).
+    static func figures(_ targets: [ReweightingTarget], votes: [Vote], weights: [ID: Double], options: Options) -> [TargetFigure] {
+        var votesByTarget: [Target: [Vote]] = [:]
+        for vote in votes { votesByTarget[vote.target, default: []].append(vote) }
+        return targets.map { t in figure(t, votes: votesByTarget[t.target] ?? [], weights: weights, options: options) }
     }
 
     /// Everything but the per-target figures, from the opinion voters (`participants`) and their answers.

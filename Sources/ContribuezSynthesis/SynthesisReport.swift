@@ -257,21 +257,20 @@ enum PieceJSON {
     }
 
     static func fill(_ head: Data, _ splices: [Splice]) throws -> Data? {
-        let bytes = [UInt8](head)
         var places: [(at: Int, splice: Splice)] = []
         for splice in splices {
-            let marker = Array(splice.marker.utf8)
-            let found = occurrences(of: marker, in: bytes)
-            guard found.count == 1 else { return nil }
+            let marker = Data(splice.marker.utf8)
+            guard let found = head.range(of: marker), head.range(of: marker, in: found.upperBound..<head.endIndex) == nil
+            else { return nil }
             // Insert just before the closing bracket of the empty collection.
-            places.append((found[0] + marker.count - 1, splice))
+            places.append((found.upperBound - 1, splice))
         }
         places.sort { $0.at < $1.at }
         var out = Data()
-        out.reserveCapacity(bytes.count)
-        var from = 0
+        out.reserveCapacity(head.count)
+        var from = head.startIndex
         for place in places {
-            out.append(contentsOf: bytes[from..<place.at])
+            out.append(head[from..<place.at])
             var first = true
             for piece in place.splice.pieces {
                 let data = try piece()
@@ -283,20 +282,7 @@ enum PieceJSON {
             }
             from = place.at
         }
-        out.append(contentsOf: bytes[from...])
+        out.append(head[from...])
         return out
-    }
-
-    static func occurrences(of marker: [UInt8], in bytes: [UInt8]) -> [Int] {
-        guard !marker.isEmpty, bytes.count >= marker.count else { return [] }
-        var found: [Int] = []
-        let first = marker[0]
-        var i = 0
-        let last = bytes.count - marker.count
-        while i <= last {
-            if bytes[i] == first, bytes[i..<(i + marker.count)].elementsEqual(marker) { found.append(i) }
-            i += 1
-        }
-        return found
     }
 }
